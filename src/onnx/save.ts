@@ -1,0 +1,134 @@
+// Saving a model, atomically, losslessly, and with bounded memory: tensor
+// bytes are written from the views they already are (encode-chunks.ts), and
+// external tensors stream from their side file to the new one piece by piece.
+// A protobuf cannot pass 2 GB, so a model that would is saved with external
+// data even when not asked.
+import { closeSync } from 'node:fs';
+import { basename } from 'node:path';
+import { DataType } from './dtypes.js';
+import { encodeModelChunks } from './encode-chunks.js';
+import { isExternal, type ExternalDataStore } from './external-data.js';
+import { ChunkedWriter, openForWrite, writeAtomically } from './file-io.js';
+import { DataLocation, type ModelProto, type TensorProto } from './proto.js';
+import { tensorByteLength, tensorBytes, type TensorSource } from './tensor-data.js';
+import { cloneShallow, forEachModelTensor, mapModelTensors } from './walk-tensors.js';
+
+/** protobuf's hard limit on a message, less a margin for the non-tensor fields' estimate. */
+export const PROTOBUF_LIMIT = 2 ** 31 - 1;
+
+export interface SaveOptions {
+  /** true: tensors of `threshold` bytes or more go to one side file; 'auto' (default): only when the protobuf would pass 2 GB. */
+  externalData?: boolean | 'auto';
+  /** Side file name, relative to the model's folder (default: `<model file name>.data`). */
+  externalDataName?: string;
+  /** Smallest tensor moved to the side file (bytes, default 1024, as onnx does). */
+  threshold?: number;
+  /** Where tensors marked external in `model` are read from. */
+  source?: TensorSource;
+}
+
+export interface SaveResult {
+  file: string;
+  bytes: number;
+  externalFile?: string;
+  externalBytes?: number;
+  /** Set when external data was chosen because the model would pass the 2 GB protobuf limit. */
+  autoExternal?: boolean;
+}
+
+const TYPED_FIELDS = ['floatData', 'int32Data', 'stringData', 'int64Data', 'doubleData', 'uint64Data'] as const;
+
+export function saveModel(model: ModelProto, file: string, options: SaveOptions = {}): SaveResult {
+  const source: TensorSource = options.source ?? { file };
+  let external = options.externalData === true;
+  let autoExternal = false;
+  if (options.externalData === undefined || options.externalData === 'auto') {
+    if (inlineSizeEstimate(model, source) > PROTOBUF_LIMIT) {
+      external = true;
+      autoExternal = true;
+    }
+  }
+  if (!external) {
+    const inlined = mapModelTensors(model, (t) => (isExternal(t) ? inlineTensor(t, tensorBytes(t, source)) : t));
+    return writeAtomically([file], ([temp]) => {
+      const bytes = writeChunks(temp!, inlined);
+      return { file, bytes };
+    });
+  }
+  const sideName = options.externalDataName ?? `${basename(file)}.data`;
+  const sidePath = `${file.slice(0, file.length - basename(file).length)}${sideName}`;
+  const threshold = options.threshold ?? 1024;
+  return writeAtomically([file, sidePath], ([temp, sideTemp]) => {
+    const fd = openForWrite(sideTemp!);
+    let externalized: ModelProto;
+    let externalBytes: number;
+    try {
+      const side = new ChunkedWriter(fd);
+      externalized = mapModelTensors(model, (t) => externalizeTensor(t, side, sideName, threshold, source));
+      side.flush();
+      externalBytes = side.position;
+    } finally {
+      closeSync(fd);
+    }
+    const bytes = writeChunks(temp!, externalized);
+    return { file, bytes, externalFile: sidePath, externalBytes, ...(autoExternal ? { autoExternal } : {}) };
+  });
+}
+
+function writeChunks(path: string, model: ModelProto): number {
+  const { parts, length } = encodeModelChunks(model);
+  if (length > PROTOBUF_LIMIT) throw new Error(`the model's protobuf would be ${length} bytes, past the 2 GB limit`);
+  const fd = openForWrite(path);
+  try {
+    const w = new ChunkedWriter(fd);
+    for (const p of parts) w.write(p);
+    w.flush();
+  } finally {
+    closeSync(fd);
+  }
+  return length;
+}
+
+/** Size of the model if every tensor were inline. */
+export function inlineSizeEstimate(model: ModelProto, source: TensorSource): number {
+  let size = encodeModelChunks(model).length;
+  forEachModelTensor(model, (t) => {
+    if (isExternal(t)) size += (tensorByteLength(t) ?? 0) + 16;
+  });
+  void source;
+  return size;
+}
+
+function inlineTensor(t: TensorProto, bytes: Uint8Array): TensorProto {
+  const copy = cloneShallow(t);
+  delete copy.externalData;
+  delete copy.dataLocation;
+  for (const key of TYPED_FIELDS) delete copy[key];
+  copy.rawData = bytes;
+  return copy;
+}
+
+function externalizeTensor(t: TensorProto, side: ChunkedWriter, location: string, threshold: number, source: TensorSource): TensorProto {
+  const size = tensorByteLength(t);
+  // Strings have no raw layout; they stay inline, like onnx's own saver does.
+  if (size === undefined || t.dataType === DataType.STRING || t.dataType === DataType.UNDEFINED) return t;
+  if (size < threshold) return isExternal(t) ? inlineTensor(t, tensorBytes(t, source)) : t;
+  side.pad(size >= 1024 * 1024 ? 65536 : 16);
+  const offset = side.position;
+  if (isExternal(t)) {
+    const store = source.external as ExternalDataStore;
+    store.stream(t, size, (chunk) => side.write(chunk));
+  } else {
+    side.write(tensorBytes(t, source));
+  }
+  const copy = cloneShallow(t);
+  delete copy.rawData;
+  for (const key of TYPED_FIELDS) delete copy[key];
+  copy.dataLocation = DataLocation.EXTERNAL;
+  copy.externalData = [
+    { key: 'location', value: location },
+    { key: 'offset', value: String(offset) },
+    { key: 'length', value: String(size) },
+  ];
+  return copy;
+}
