@@ -30,7 +30,12 @@ export function loadModel(file: string): Model {
   } catch (err) {
     throw new ModelFormatError(file, `cannot be read (${(err as Error).message})`);
   }
-  const model = new Model(decodeModel(bytes, file), file, size);
+  return loadModelFromBytes(bytes, file);
+}
+
+/** The same as loadModel for bytes already in memory; `file` names it in errors and locates its external data. */
+export function loadModelFromBytes(bytes: Uint8Array, file: string): Model {
+  const model = new Model(decodeModel(bytes, file), file, bytes.length);
   checkExternalData(model);
   return model;
 }

@@ -8,6 +8,9 @@ import { onnx } from './generated/onnx.js';
 // beyond 2^53 (INT64_MAX in Slice ends is common), breaking lossless saves.
 protobuf.util.Long = Long;
 protobuf.configure();
+// Fields this schema does not know are kept ($unknowns) and written back, so
+// a model from a newer exporter within the same IR loses nothing on the way.
+protobuf.Reader.discardUnknown = false;
 
 export { onnx, Long };
 export type ModelProto = onnx.ModelProto.$Properties;

@@ -4,7 +4,8 @@
 // A protobuf cannot pass 2 GB, so a model that would is saved with external
 // data even when not asked.
 import { closeSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, isAbsolute, normalize, sep } from 'node:path';
+import { UsageError } from '../errors.js';
 import { DataType } from './dtypes.js';
 import { encodeModelChunks } from './encode-chunks.js';
 import { isExternal, type ExternalDataStore } from './external-data.js';
@@ -56,6 +57,9 @@ export function saveModel(model: ModelProto, file: string, options: SaveOptions 
     });
   }
   const sideName = options.externalDataName ?? `${basename(file)}.data`;
+  if (isAbsolute(sideName) || normalize(sideName).split(sep).includes('..')) {
+    throw new UsageError(`external data file '${sideName}' must be a path inside the model's folder`);
+  }
   const sidePath = `${file.slice(0, file.length - basename(file).length)}${sideName}`;
   const threshold = options.threshold ?? 1024;
   return writeAtomically([file, sidePath], ([temp, sideTemp]) => {

@@ -1,0 +1,26 @@
+// Errors the calibration readers throw. Both carry the sample's source name
+// at the start of the message, so the user can tell which file to fix without
+// a stack trace; callers can tell them apart from bugs by class.
+
+/** A sample file that cannot be read: not the format it claims, corrupt, truncated, unsupported. */
+export class SampleFormatError extends Error {
+  override readonly name = 'SampleFormatError';
+
+  /** @param source the file (or file[index], file:member) the problem is in */
+  constructor(readonly source: string, problem: string) {
+    super(`${source}: ${problem}`);
+  }
+}
+
+/** A sample that was read fine but does not fit the model's inputs. */
+export class SampleMismatchError extends Error {
+  override readonly name = 'SampleMismatchError';
+
+  /**
+   * @param source the sample's source name
+   * @param input the model input concerned
+   */
+  constructor(readonly source: string, readonly input: string, problem: string) {
+    super(`${source}: ${problem}`);
+  }
+}
