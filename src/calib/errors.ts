@@ -1,19 +1,21 @@
+import { QuantizeError } from '../errors.js';
+
 // Errors the calibration readers throw. Both carry the sample's source name
 // at the start of the message, so the user can tell which file to fix without
 // a stack trace; callers can tell them apart from bugs by class.
 
 /** A sample file that cannot be read: not the format it claims, corrupt, truncated, unsupported. */
-export class SampleFormatError extends Error {
+export class SampleFormatError extends QuantizeError {
   override readonly name = 'SampleFormatError';
 
   /** @param source the file (or file[index], file:member) the problem is in */
   constructor(readonly source: string, problem: string) {
-    super(`${source}: ${problem}`);
+    super('E_SAMPLE_FORMAT', `${source}: ${problem}`);
   }
 }
 
 /** A sample that was read fine but does not fit the model's inputs. */
-export class SampleMismatchError extends Error {
+export class SampleMismatchError extends QuantizeError {
   override readonly name = 'SampleMismatchError';
 
   /**
@@ -21,6 +23,6 @@ export class SampleMismatchError extends Error {
    * @param input the model input concerned
    */
   constructor(readonly source: string, readonly input: string, problem: string) {
-    super(`${source}: ${problem}`);
+    super('E_SAMPLE_MISMATCH', `${source}: ${problem}`);
   }
 }

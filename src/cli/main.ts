@@ -4,6 +4,7 @@ import chalk from 'chalk';
 import { Command, CommanderError } from 'commander';
 import { QuantizeError } from '../errors.js';
 import { registerInspect } from './inspect.js';
+import { registerQuantize } from './quantize.js';
 
 export function buildProgram(): Command {
   const program = new Command('quantize');
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerInspect(program);
+  registerQuantize(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

@@ -1,0 +1,188 @@
+// `quantize model.onnx --int8 --calibrate samples/ [-o out]`: quantize, write
+// atomically, then compare against the original (unless --no-bench).
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import chalk from 'chalk';
+import { UsageError, GateError } from '../errors.js';
+import { loadModel } from '../onnx/load.js';
+import { saveModel } from '../onnx/save.js';
+import { quantizeStatic, type QuantizeReport } from '../quant/quantize-model.js';
+import { openDataset } from '../calib/dataset.js';
+import { compareModels, type CompareResult } from '../bench/compare.js';
+import { fidelityWarnings, formatComparison } from '../report/compare-text.js';
+import { openSessionFor } from '../quant/ort-session.js';
+import { formatBytes, heading } from './format.js';
+
+interface QuantizeCliOptions {
+  int8?: boolean;
+  output?: string;
+  calibrate?: string;
+  method: string;
+  perTensor?: boolean;
+  reduceRange?: boolean;
+  exclude: string[];
+  bench: boolean;
+  eval?: string;
+  labels?: string;
+  json?: boolean;
+  force?: boolean;
+  externalData?: boolean;
+  threads?: string;
+  maxAccuracyDrop?: string;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export function registerQuantize(program: Command): void {
+  program
+    .argument('[model]', 'ONNX model to quantize')
+    .option('--int8', 'INT8 weights (per channel) and UINT8 activations, QDQ format (the default and only mode for now)')
+    .option('-o, --output <file>', 'output path (default: <model>.int8.onnx beside the input)')
+    .option('--calibrate <samples>', 'calibration samples: a folder of .npz files or one .npy (first axis = samples)')
+    .option('--method <name>', 'calibration method: minmax', 'minmax')
+    .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
+    .option('--reduce-range', 'quantize weights to 7 bits (for CPUs without VNNI whose u8×s8 kernels can saturate)')
+    .option('--exclude <names>', 'node names or op types to keep in float (comma separated, repeatable)', collect, [])
+    .option('--no-bench', 'skip the comparison with the original after writing')
+    .option('--eval <samples>', 'samples for the comparison (default: the calibration samples)')
+    .option('--labels <file>', 'labels.json mapping sample file name to class index (default: labels.json in the eval folder)')
+    .option('--threads <n>', 'intra-op threads for the latency measurement (default: ONNX Runtime\'s)')
+    .option('--max-accuracy-drop <x>', 'exit 3 if accuracy drops more than x points (labels), or top-1 agreement/cosine falls by more than x/100')
+    .option('--external-data', 'save weights to a side file <output>.data')
+    .option('--json', 'print the result as JSON')
+    .option('--force', 'overwrite an existing output file')
+    .action(async (modelPath: string | undefined, opts: QuantizeCliOptions) => {
+      if (!modelPath) {
+        program.help({ error: true });
+        return;
+      }
+      await runQuantize(modelPath, opts);
+    });
+}
+
+function derivedOutput(input: string): string {
+  const name = basename(input).replace(/\.onnx$/i, '');
+  return join(dirname(input), `${name}.int8.onnx`);
+}
+
+async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise<void> {
+  if (opts.method !== 'minmax') throw new UsageError(`--method ${opts.method}: only minmax is available in this version`);
+  if (!opts.calibrate) {
+    throw new UsageError('static INT8 quantization needs calibration samples: --calibrate <folder of .npz | file.npy>');
+  }
+  const output = opts.output ?? derivedOutput(modelPath);
+  if (resolve(output) === resolve(modelPath)) throw new UsageError(`the output ${output} would overwrite the input model`);
+  if (existsSync(output) && !opts.force) throw new UsageError(`${output} exists: pass --force to overwrite it`);
+  const threads = opts.threads === undefined ? undefined : Number(opts.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new UsageError(`--threads must be a positive integer`);
+  const maxDrop = opts.maxAccuracyDrop === undefined ? undefined : Number(opts.maxAccuracyDrop);
+  if (maxDrop !== undefined && !(maxDrop >= 0)) throw new UsageError('--max-accuracy-drop must be a number >= 0');
+
+  const model = loadModel(modelPath);
+  const bar = progressBar('calibrating');
+  let outcome;
+  try {
+    outcome = await quantizeStatic(model, {
+      calibrate: opts.calibrate, perTensor: opts.perTensor, reduceRange: opts.reduceRange, exclude: opts.exclude,
+      onProgress: (done, total) => bar?.update(done, total),
+    });
+  } finally {
+    bar?.stop();
+  }
+  const saved = saveModel(outcome.proto, output, { source: model, externalData: opts.externalData ? true : 'auto' });
+  model.close();
+  // The file as written must load in ONNX Runtime before success is reported.
+  const check = loadModel(output);
+  await (await openSessionFor(check.proto, output)).release();
+  check.close();
+
+  let comparison: CompareResult | undefined;
+  if (opts.bench) {
+    const evalPath = opts.eval ?? opts.calibrate;
+    const inputs = (await import('../quant/quantize-model.js')).inputSpecs(outcome.proto).map((s) => s.name);
+    const dataset = openDataset(evalPath, inputs);
+    const labels = readLabels(opts.labels ?? (existsSync(join(evalPath, 'labels.json')) ? join(evalPath, 'labels.json') : undefined));
+    const cbar = progressBar('comparing');
+    try {
+      comparison = await compareModels({
+        original: modelPath, quantized: output, dataset, labels,
+        session: threads ? { intraOpNumThreads: threads } : {},
+        onProgress: (done, total) => cbar?.update(done, total ?? done),
+      });
+    } finally {
+      cbar?.stop();
+    }
+  }
+
+  const warnings = comparison ? fidelityWarnings(comparison) : [];
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ input: modelPath, output, bytes: saved.bytes + (saved.externalBytes ?? 0), ...outcome.report, warnings, comparison }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${formatReport(modelPath, output, outcome.report)}\n`);
+    if (comparison) process.stdout.write(`\n${formatComparison(comparison)}\n`);
+  }
+  for (const w of warnings) process.stderr.write(`${chalk.yellow.bold('warning:')} ${w}\n`);
+  if (maxDrop !== undefined && comparison) gate(comparison, maxDrop);
+}
+
+function readLabels(file: string | undefined): Map<string, number> | undefined {
+  if (!file) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: cannot read labels (${(err as Error).message})`);
+  }
+  if (!parsed || typeof parsed !== 'object') throw new UsageError(`${file}: labels must be a JSON object {"sample.npz": classIndex}`);
+  return new Map(Object.entries(parsed as Record<string, number>));
+}
+
+function gate(c: CompareResult, maxDrop: number): void {
+  if (c.accuracy) {
+    if (c.accuracy.drop > maxDrop) throw new GateError(`accuracy dropped ${c.accuracy.drop.toFixed(2)} points (> ${maxDrop})`);
+    return;
+  }
+  const agreement = c.outputs.find((o) => o.top1Agreement !== undefined)?.top1Agreement;
+  if (agreement !== undefined) {
+    if ((1 - agreement) * 100 > maxDrop) throw new GateError(`top-1 agreement ${(agreement * 100).toFixed(2)}% is more than ${maxDrop} points below 100%`);
+    return;
+  }
+  const worst = Math.min(...c.outputs.map((o) => o.cosine));
+  if ((1 - worst) * 100 > maxDrop) throw new GateError(`output cosine similarity ${worst.toFixed(4)} is below ${1 - maxDrop / 100}`);
+}
+
+function progressBar(label: string): { update(done: number, total: number): void; stop(): void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total} samples, {eta_formatted} left`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update(done, total) {
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.setTotal(total);
+      bar.update(done);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+function formatReport(input: string, output: string, r: QuantizeReport): string {
+  const lines: string[] = [];
+  lines.push(`${heading('Quantized')} ${input} → ${output}`);
+  lines.push(`mode: static INT8 (QDQ), MinMax calibration on ${r.samples} sample${r.samples === 1 ? '' : 's'}; weights int8 ${r.perChannel ? 'per channel' : 'per tensor'}, activations uint8`);
+  lines.push(`quantized: ${Object.entries(r.quantized).map(([op, n]) => `${n} ${op}`).join(', ')}`);
+  if (r.foldedBatchNorms) lines.push(`folded ${r.foldedBatchNorms} BatchNormalization into the Conv before it`);
+  if (r.promotedConstants) lines.push(`read ${r.promotedConstants} weights from Constant nodes`);
+  for (const f of r.float) lines.push(chalk.dim(`left float: ${f.nodes.length} node${f.nodes.length > 1 ? 's' : ''} (${f.reason}): ${f.nodes.slice(0, 6).join(', ')}${f.nodes.length > 6 ? ', …' : ''}`));
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  return lines.join('\n');
+}
+
+export { formatBytes };

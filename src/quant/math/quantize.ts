@@ -1,0 +1,456 @@
+// Linear quantization of float32 tensors (per tensor and per channel), as onnxruntime's
+// quantize_data / quantize_nparray / quantize_onnx_initializer (quant_utils.py) compute it:
+//
+//   q = clip(rint(float32(x / scale)) + zero_point, type min, type max)
+//
+// - The division is float32 (ORT divides a float32 array by a float32 scale). Dividing the two
+//   float32 values as doubles and rounding once with Math.fround gives the same float32: double
+//   rounding is harmless for one IEEE operation since 53 >= 2·24 + 2.
+// - rint rounds half to even (the 1.5·2^52 add/subtract, see round.ts).
+// - The clip is to the full range of the type (ORT's quantize_nparray asks for
+//   reduce_range=False, symmetric=False), not the symmetric/reduced range the scale came from.
+//
+// This is the hot path for big models, so: typed arrays only, one pass to find the ranges laid
+// out for the channel axis and one pass to quantize, no closures or Math.min/max per element,
+// and kernels kept monomorphic (8-bit outputs are written through a Uint8Array view: storing a
+// negative integer into a Uint8Array wraps modulo 256, which is exactly the int8 byte).
+import { ROUND_MAGIC } from './round.js';
+import { computeScaleZeroPoint } from './scale.js';
+import { newQuantizedArray, qRange, typeRange } from './ranges.js';
+import type { QuantizedArray, QuantType, RangeOptions } from './ranges.js';
+
+export interface QuantizeOptions extends RangeOptions {
+  /** ORT's MinimumRealRange extra option: a floor on rmax - rmin. Off when undefined. */
+  minRealRange?: number;
+}
+
+export interface PerTensorResult {
+  data: QuantizedArray;
+  /** float32 value */
+  scale: number;
+  zeroPoint: number;
+}
+
+export interface PerChannelResult {
+  data: QuantizedArray;
+  /** One float32 scale per index of the axis. */
+  scales: Float32Array;
+  /** One zero point per index of the axis, in the quantized type (as the ONNX initializer holds it). */
+  zeroPoints: QuantizedArray;
+}
+
+/** A tensor seen as outer × channels × inner, the channel being the quantization axis. */
+export interface ChannelLayout {
+  /** The axis, made non-negative. */
+  axis: number;
+  outer: number;
+  channels: number;
+  inner: number;
+}
+
+/** Splits `shape` around `axis` (negative counts from the end, as ORT's normalize_axis). */
+export function channelLayout(shape: readonly number[], axis: number): ChannelLayout {
+  const rank = shape.length;
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= rank) {
+    throw new RangeError(`axis ${axis} is out of range for rank ${rank}`);
+  }
+  let outer = 1;
+  let inner = 1;
+  for (let d = 0; d < rank; d++) {
+    const n = shape[d]!;
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`bad dimension ${n} in shape [${shape.join(', ')}]`);
+    if (d < a) outer *= n;
+    else if (d > a) inner *= n;
+  }
+  return { axis: a, outer, channels: shape[a]!, inner };
+}
+
+function checkLength(x: ArrayLike<number>, l: ChannelLayout, shape: readonly number[]): void {
+  if (l.outer * l.channels * l.inner !== x.length) {
+    throw new RangeError(`shape [${shape.join(', ')}] does not match ${x.length} elements`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Range pass. Accumulators start at 0, which is ORT's rmin = min(min(x), 0), rmax = max(max(x), 0)
+// for free. NaN elements fail every comparison and are skipped.
+
+/** Per-channel max |x| (and 0), channel blocks of `inner` contiguous elements. */
+function absMaxBlocks(x: Float32Array, outer: number, channels: number, inner: number, out: Float64Array): void {
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      let m = out[c]!;
+      const end = i + inner;
+      for (; i < end; i++) {
+        const a = Math.abs(x[i]!);
+        m = a > m ? a : m;
+      }
+      out[c] = m;
+    }
+  }
+}
+
+/** Per-channel max |x| (and 0) when the channel axis is the last one (inner == 1). */
+function absMaxRows(x: Float32Array, outer: number, channels: number, out: Float64Array): void {
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++, i++) {
+      const a = Math.abs(x[i]!);
+      if (a > out[c]!) out[c] = a;
+    }
+  }
+}
+
+/** Per-channel min (and 0) and max (and 0), channel blocks of `inner` contiguous elements. */
+function minMaxBlocks(
+  x: Float32Array,
+  outer: number,
+  channels: number,
+  inner: number,
+  mins: Float64Array,
+  maxs: Float64Array,
+): void {
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++) {
+      let lo = mins[c]!;
+      let hi = maxs[c]!;
+      const end = i + inner;
+      for (; i < end; i++) {
+        const v = x[i]!;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+      }
+      mins[c] = lo;
+      maxs[c] = hi;
+    }
+  }
+}
+
+/** Per-channel min (and 0) and max (and 0) when the channel axis is the last one. */
+function minMaxRows(x: Float32Array, outer: number, channels: number, mins: Float64Array, maxs: Float64Array): void {
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++, i++) {
+      const v = x[i]!;
+      if (v < mins[c]!) mins[c] = v;
+      if (v > maxs[c]!) maxs[c] = v;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quantize pass. `(q + ROUND_MAGIC) - ROUND_MAGIC` is rint for |q| < 2^51; beyond that (and for
+// ±Infinity) it stays far outside [lo, hi] on the same side, so the clip still gives ORT's answer.
+// NaN stays NaN through the clip and is stored as 0, which is also what numpy's cast gives on x86.
+
+/** out[start..end) = quantized x[start..end), one scale; 8-bit output. */
+function quantizeRun8(
+  x: Float32Array,
+  start: number,
+  end: number,
+  scale: number,
+  zp: number,
+  lo: number,
+  hi: number,
+  out: Uint8Array,
+): void {
+  for (let i = start; i < end; i++) {
+    let v = Math.fround(x[i]! / scale) + ROUND_MAGIC - ROUND_MAGIC + zp;
+    v = v < lo ? lo : v;
+    out[i] = v > hi ? hi : v;
+  }
+}
+
+/** Channel axis last: element i uses channel i % channels; 8-bit output. */
+function quantizeRows8(
+  x: Float32Array,
+  outer: number,
+  channels: number,
+  scales: Float64Array,
+  zps: Float64Array,
+  lo: number,
+  hi: number,
+  out: Uint8Array,
+): void {
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++, i++) {
+      let v = Math.fround(x[i]! / scales[c]!) + ROUND_MAGIC - ROUND_MAGIC + zps[c]!;
+      v = v < lo ? lo : v;
+      out[i] = v > hi ? hi : v;
+    }
+  }
+}
+
+/** As quantizeRun8, for 16- and 32-bit outputs. */
+function quantizeRunWide(
+  x: Float32Array,
+  start: number,
+  end: number,
+  scale: number,
+  zp: number,
+  lo: number,
+  hi: number,
+  out: Uint16Array | Int32Array,
+): void {
+  for (let i = start; i < end; i++) {
+    let v = Math.fround(x[i]! / scale) + ROUND_MAGIC - ROUND_MAGIC + zp;
+    v = v < lo ? lo : v;
+    out[i] = v > hi ? hi : v;
+  }
+}
+
+/** As quantizeRows8, for 16- and 32-bit outputs. */
+function quantizeRowsWide(
+  x: Float32Array,
+  outer: number,
+  channels: number,
+  scales: Float64Array,
+  zps: Float64Array,
+  lo: number,
+  hi: number,
+  out: Uint16Array | Int32Array,
+): void {
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++, i++) {
+      let v = Math.fround(x[i]! / scales[c]!) + ROUND_MAGIC - ROUND_MAGIC + zps[c]!;
+      v = v < lo ? lo : v;
+      out[i] = v > hi ? hi : v;
+    }
+  }
+}
+
+/** The array the kernels write: an unsigned view of the same bytes for 8/16-bit types. */
+function kernelView(out: QuantizedArray): Uint8Array | Uint16Array | Int32Array {
+  if (out instanceof Int8Array) return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  if (out instanceof Int16Array) return new Uint16Array(out.buffer, out.byteOffset, out.length);
+  return out;
+}
+
+/** The quantized type that `arr` holds. */
+export function quantTypeOf(arr: QuantizedArray): QuantType {
+  if (arr instanceof Int8Array) return 'int8';
+  if (arr instanceof Uint8Array) return 'uint8';
+  if (arr instanceof Int16Array) return 'int16';
+  if (arr instanceof Uint16Array) return 'uint16';
+  if (arr instanceof Int32Array) return 'int32';
+  throw new TypeError('not a quantized typed array');
+}
+
+function runKernel(
+  x: Float32Array,
+  start: number,
+  end: number,
+  scale: number,
+  zp: number,
+  lo: number,
+  hi: number,
+  view: Uint8Array | Uint16Array | Int32Array,
+): void {
+  if (view instanceof Uint8Array) quantizeRun8(x, start, end, scale, zp, lo, hi, view);
+  else quantizeRunWide(x, start, end, scale, zp, lo, hi, view);
+}
+
+/** Quantizes with given per-channel parameters (scales: float32 values) into `out`. */
+function quantizeChannels(
+  x: Float32Array,
+  l: ChannelLayout,
+  scales: Float64Array,
+  zps: Float64Array,
+  lo: number,
+  hi: number,
+  out: QuantizedArray,
+): void {
+  const view = kernelView(out);
+  const { outer, channels, inner } = l;
+  if (inner === 1 && channels > 1) {
+    if (view instanceof Uint8Array) quantizeRows8(x, outer, channels, scales, zps, lo, hi, view);
+    else quantizeRowsWide(x, outer, channels, scales, zps, lo, hi, view);
+    return;
+  }
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < channels; c++, i += inner) {
+      runKernel(x, i, i + inner, scales[c]!, zps[c]!, lo, hi, view);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+/**
+ * ONNX QuantizeLinear with one scale: out[i] = clip(rint(float32(x[i] / scale)) + zeroPoint,
+ * qmin, qmax). `scale` is taken as a float32 (Math.fround). To match ORT, pass the full range
+ * of the output type as qmin/qmax (typeRange), whatever range the scale was computed for.
+ */
+export function quantizeLinear(
+  x: Float32Array,
+  scale: number,
+  zeroPoint: number,
+  qmin: number,
+  qmax: number,
+  out: QuantizedArray,
+): QuantizedArray {
+  if (out.length !== x.length) throw new RangeError(`output has ${out.length} elements, input ${x.length}`);
+  runKernel(x, 0, x.length, Math.fround(scale), zeroPoint, qmin, qmax, kernelView(out));
+  return out;
+}
+
+/**
+ * Per-tensor quantization of `x` to `type`, as ORT's quantize_data: the range is min/max of x
+ * (with 0 included), scale and zero point from computeScaleZeroPoint, values clipped to the
+ * type's full range.
+ */
+export function quantizePerTensor(x: Float32Array, type: QuantType, opts: QuantizeOptions): PerTensorResult {
+  const l: ChannelLayout = { axis: 0, outer: 1, channels: 1, inner: x.length };
+  const { scales, zeroPoints } = perChannelParams(x, l, type, opts);
+  const data = newQuantizedArray(type, x.length);
+  const clip = typeRange(type);
+  const scale = scales[0]!;
+  const zeroPoint = zeroPoints[0]!;
+  runKernel(x, 0, x.length, scale, zeroPoint, clip.qmin, clip.qmax, kernelView(data));
+  return { data, scale, zeroPoint };
+}
+
+/**
+ * Per-channel quantization: one scale and zero point per index of `axis` (negative counts from
+ * the end), each from that slice's range, as ORT's per-channel weight quantization
+ * (quantize_weight_per_channel_impl / _calc_initializer_quant_params + quantize_onnx_initializer).
+ * `x` is the row-major data of a tensor of `shape`.
+ */
+export function quantizePerChannel(
+  x: Float32Array,
+  shape: readonly number[],
+  axis: number,
+  type: QuantType,
+  opts: QuantizeOptions,
+): PerChannelResult {
+  const l = channelLayout(shape, axis);
+  checkLength(x, l, shape);
+  const { scales, zeroPoints } = perChannelParams(x, l, type, opts);
+  const data = newQuantizedArray(type, x.length);
+  const clip = typeRange(type);
+  quantizeChannels(x, l, Float64Array.from(scales), Float64Array.from(zeroPoints), clip.qmin, clip.qmax, data);
+  return { data, scales, zeroPoints };
+}
+
+/**
+ * Scales and zero points per index of `axis` without quantizing: the range pass and
+ * computeScaleZeroPoint. For callers that adjust the scales before quantizing (bias.ts).
+ */
+export function computePerChannelParams(
+  x: Float32Array,
+  shape: readonly number[],
+  axis: number,
+  type: QuantType,
+  opts: QuantizeOptions,
+): { scales: Float32Array; zeroPoints: QuantizedArray } {
+  const l = channelLayout(shape, axis);
+  checkLength(x, l, shape);
+  return perChannelParams(x, l, type, opts);
+}
+
+function perChannelParams(
+  x: Float32Array,
+  l: ChannelLayout,
+  type: QuantType,
+  opts: QuantizeOptions,
+): { scales: Float32Array; zeroPoints: QuantizedArray } {
+  const { outer, channels, inner } = l;
+  const { qmin, qmax } = qRange(type, opts);
+  const scales = new Float32Array(channels);
+  const zeroPoints = newQuantizedArray(type, channels);
+  if (opts.symmetric && opts.minRealRange === undefined) {
+    // Symmetric needs only max |x|: rmin = -absmax, rmax = absmax gives the same scale.
+    const absmax = new Float64Array(channels);
+    if (inner === 1 && channels > 1) absMaxRows(x, outer, channels, absmax);
+    else absMaxBlocks(x, outer, channels, inner, absmax);
+    for (let c = 0; c < channels; c++) {
+      const p = computeScaleZeroPoint(-absmax[c]!, absmax[c]!, qmin, qmax, true);
+      scales[c] = p.scale;
+      zeroPoints[c] = p.zeroPoint;
+    }
+  } else {
+    const mins = new Float64Array(channels);
+    const maxs = new Float64Array(channels);
+    if (inner === 1 && channels > 1) minMaxRows(x, outer, channels, mins, maxs);
+    else minMaxBlocks(x, outer, channels, inner, mins, maxs);
+    for (let c = 0; c < channels; c++) {
+      const p = computeScaleZeroPoint(mins[c]!, maxs[c]!, qmin, qmax, opts.symmetric, opts.minRealRange);
+      scales[c] = p.scale;
+      zeroPoints[c] = p.zeroPoint;
+    }
+  }
+  return { scales, zeroPoints };
+}
+
+/**
+ * Per-channel QuantizeLinear with given parameters (e.g. weight scales enlarged by
+ * adjustWeightScalesForBias), clipping to the full range of `out`'s type.
+ */
+export function quantizePerChannelWith(
+  x: Float32Array,
+  shape: readonly number[],
+  axis: number,
+  scales: ArrayLike<number>,
+  zeroPoints: ArrayLike<number>,
+  out: QuantizedArray,
+): QuantizedArray {
+  const l = channelLayout(shape, axis);
+  checkLength(x, l, shape);
+  if (out.length !== x.length) throw new RangeError(`output has ${out.length} elements, input ${x.length}`);
+  if (scales.length !== l.channels || zeroPoints.length !== l.channels) {
+    throw new RangeError(`expected ${l.channels} scales and zero points, got ${scales.length} and ${zeroPoints.length}`);
+  }
+  const s = new Float64Array(l.channels);
+  const z = new Float64Array(l.channels);
+  for (let c = 0; c < l.channels; c++) {
+    s[c] = Math.fround(scales[c]!);
+    z[c] = zeroPoints[c]!;
+  }
+  const clip = typeRange(quantTypeOf(out));
+  quantizeChannels(x, l, s, z, clip.qmin, clip.qmax, out);
+  return out;
+}
+
+/**
+ * ONNX DequantizeLinear with one scale: float32(float32(q - zeroPoint) * scale). The inner
+ * rounding matters only for int32 inputs beyond 2^24, as in ORT's kernel.
+ */
+export function dequantizeLinear(
+  q: QuantizedArray,
+  scale: number,
+  zeroPoint: number,
+  out: Float32Array = new Float32Array(q.length),
+): Float32Array {
+  const s = Math.fround(scale);
+  for (let i = 0; i < q.length; i++) out[i] = Math.fround(q[i]! - zeroPoint) * s;
+  return out;
+}
+
+/** Per-channel DequantizeLinear along `axis`. */
+export function dequantizePerChannel(
+  q: QuantizedArray,
+  shape: readonly number[],
+  axis: number,
+  scales: ArrayLike<number>,
+  zeroPoints: ArrayLike<number>,
+  out: Float32Array = new Float32Array(q.length),
+): Float32Array {
+  const l = channelLayout(shape, axis);
+  checkLength(q, l, shape);
+  let i = 0;
+  for (let o = 0; o < l.outer; o++) {
+    for (let c = 0; c < l.channels; c++) {
+      const s = Math.fround(scales[c]!);
+      const z = zeroPoints[c]!;
+      for (let k = 0; k < l.inner; k++, i++) out[i] = Math.fround(q[i]! - z) * s;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+// Opening an ONNX Runtime session on a model held in memory. Inline models go
+// as bytes; a model with external data is written beside its source model
+// (a hidden temporary file, removed after) so its relative side-file paths
+// resolve.
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { encodeModelChunks } from '../onnx/encode-chunks.js';
+import { isExternal } from '../onnx/external-data.js';
+import { ChunkedWriter, openForWrite, tempPathFor } from '../onnx/file-io.js';
+import type { ModelProto } from '../onnx/proto.js';
+import { forEachModelTensor } from '../onnx/walk-tensors.js';
+import { closeSync } from 'node:fs';
+
+export async function openSessionFor(proto: ModelProto, sourceFile: string, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
+  // Errors only: the runtime's warnings are not the user's to read.
+  const options = { logSeverityLevel: 3 as const, ...sessionOptions };
+  let external = false;
+  forEachModelTensor(proto, (t) => {
+    if (isExternal(t)) external = true;
+  });
+  const { parts, length } = encodeModelChunks(proto);
+  if (!external) {
+    const bytes = Buffer.allocUnsafe(length);
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    return ort.InferenceSession.create(bytes, options);
+  }
+  const temp = tempPathFor(join(dirname(sourceFile), 'session.onnx'));
+  const fd = openForWrite(temp);
+  try {
+    const w = new ChunkedWriter(fd);
+    for (const p of parts) w.write(p);
+    w.flush();
+    closeSync(fd);
+    return await ort.InferenceSession.create(temp, options);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}

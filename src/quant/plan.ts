@@ -1,0 +1,118 @@
+// Planning: run the rule table over the main graph, in graph order, and
+// collect what gets quantized: weights (with their per-channel axis),
+// biases, activation tensors and where each takes its scale from; and why
+// each node left in float stays float.
+import type { GraphProto, NodeProto } from '../onnx/proto.js';
+import { tensorShape } from '../onnx/tensor-data.js';
+import type { GraphEditor } from './graph-edit.js';
+import { RULES, type Marks, type RuleContext } from './rules.js';
+
+export type ParamSource =
+  | { kind: 'own' }
+  | { kind: 'shared'; from: string }
+  | { kind: 'rangeOf'; tensor: string }
+  | { kind: 'fixed'; min: number; max: number };
+
+export interface BiasPlan {
+  node: NodeProto;
+  name: string;
+  input: string;
+  weight: string;
+}
+
+export interface QuantPlan {
+  /** Weight initializer → per-channel axis, or null for per-tensor. */
+  weights: Map<string, number | null>;
+  biases: BiasPlan[];
+  /** Activation tensors to get a QuantizeLinear/DequantizeLinear pair, with where their parameters come from. */
+  activations: Map<string, ParamSource>;
+  quantizedNodes: Set<NodeProto>;
+  /** Nodes left in float, grouped by reason. */
+  floatNodes: Map<string, NodeProto[]>;
+  notes: string[];
+}
+
+export interface PlanOptions {
+  perTensor: boolean;
+  /** Node names or op types to keep in float. */
+  exclude: Set<string>;
+}
+
+export function planQuantization(editor: GraphEditor, opts: PlanOptions): QuantPlan {
+  const graph: GraphProto = editor.graph;
+  const plan: QuantPlan = { weights: new Map(), biases: [], activations: new Map(), quantizedNodes: new Set(), floatNodes: new Map(), notes: [] };
+  const producer = new Map<string, NodeProto>();
+  const consumers = new Map<string, number>();
+  for (const n of editor.nodes) {
+    for (const o of n.output ?? []) producer.set(o, n);
+    for (const i of n.input ?? []) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  }
+  for (const v of graph.output ?? []) consumers.set(v.name ?? '', (consumers.get(v.name ?? '') ?? 0) + 1);
+  const ranks = new Map<string, number>();
+  for (const v of [...(graph.input ?? []), ...(graph.valueInfo ?? []), ...(graph.output ?? [])]) {
+    const shape = v.type?.tensorType?.shape;
+    if (shape) ranks.set(v.name ?? '', (shape.dim ?? []).length);
+  }
+
+  const ctx: RuleContext = {
+    isConstant: (name) => editor.initializers.has(name),
+    rankOf: (name) => {
+      const t = editor.initializer(name);
+      return t ? tensorShape(t).length : ranks.get(name);
+    },
+    isQuantized: (name) => plan.activations.has(name),
+    quantizedProducerOp: (name) => {
+      const p = producer.get(name);
+      return p && plan.quantizedNodes.has(p) ? p.opType ?? undefined : undefined;
+    },
+    consumerCount: (name) => consumers.get(name) ?? 0,
+  };
+
+  const leaveFloat = (node: NodeProto, reason: string): void => {
+    const list = plan.floatNodes.get(reason) ?? [];
+    list.push(node);
+    plan.floatNodes.set(reason, list);
+  };
+  const markActivation = (name: string, source: ParamSource): void => {
+    const known = plan.activations.get(name);
+    // A tensor's own range wins over a shared one only if nothing was decided yet.
+    if (!known || (known.kind === 'own' && source.kind === 'rangeOf')) plan.activations.set(name, source);
+  };
+
+  for (const node of editor.nodes) {
+    const op = node.opType ?? '';
+    if (node.domain && node.domain !== 'ai.onnx') {
+      leaveFloat(node, `custom domain ${node.domain}`);
+      continue;
+    }
+    if (opts.exclude.has(node.name ?? '') || opts.exclude.has(op)) {
+      leaveFloat(node, 'excluded by --exclude');
+      continue;
+    }
+    const rule = RULES[op];
+    if (!rule) {
+      leaveFloat(node, 'no integer kernel in ONNX Runtime for this op');
+      continue;
+    }
+    const marks: Marks | string = rule(node, ctx);
+    if (typeof marks === 'string') {
+      leaveFloat(node, `${op}: ${marks}`);
+      continue;
+    }
+    plan.quantizedNodes.add(node);
+    for (const a of marks.activations) markActivation(a, { kind: 'own' });
+    for (const o of marks.outputs) markActivation(o, { kind: 'own' });
+    if (marks.shares) plan.activations.set(marks.shares.output, { kind: 'shared', from: marks.shares.input });
+    if (marks.rangeFromOutput) plan.activations.set(marks.rangeFromOutput.input, { kind: 'rangeOf', tensor: marks.rangeFromOutput.output });
+    if (marks.weight) {
+      const axis = opts.perTensor ? null : marks.weight.axis;
+      const known = plan.weights.get(marks.weight.name);
+      if (known !== undefined && known !== axis) {
+        plan.weights.set(marks.weight.name, null);
+        plan.notes.push(`weight '${marks.weight.name}' is read along different axes by its consumers: quantized per tensor`);
+      } else plan.weights.set(marks.weight.name, axis);
+    }
+    if (marks.bias) plan.biases.push({ node, ...marks.bias });
+  }
+  return plan;
+}

@@ -1,0 +1,156 @@
+// The one pass that creates every Q/DQ node from a plan: int8 weights behind
+// DequantizeLinear (with `axis` when per channel), int32 biases, and a
+// QuantizeLinear/DequantizeLinear pair after each activation tensor, right
+// where it is produced. Graph outputs keep their names and float type.
+import { makeNode, makeTensor } from '../onnx/build.js';
+import { DataType } from '../onnx/dtypes.js';
+import { float32ArrayToHalf, float32ToHalfBits, halfBitsToFloat32 } from '../onnx/float16.js';
+import type { Model } from '../onnx/model.js';
+import type { NodeProto, TensorProto } from '../onnx/proto.js';
+import { tensorShape } from '../onnx/tensor-data.js';
+import { GraphEditor } from './graph-edit.js';
+import { adjustWeightScalesForBias, computePerChannelParams, quantizeBias, quantizePerChannelWith, type QuantizedArray } from './math/index.js';
+import type { QuantPlan } from './plan.js';
+
+export interface ActivationParams {
+  scale: number;
+  zeroPoint: number;
+}
+
+export interface RewriteOptions {
+  reduceRange: boolean;
+  /** FLOAT or FLOAT16: the type scales are stored in (the model's float type). */
+  floatType: number;
+  uniqueName: (base: string) => string;
+}
+
+interface QuantizedWeight {
+  dq: string;
+  scales: Float32Array;
+  axis: number | null;
+}
+
+/** A scale as the model stores it: FLOAT16 models round it to half first, so math and file agree. */
+function storable(scales: Float32Array, floatType: number): Float32Array {
+  if (floatType !== DataType.FLOAT16) return scales;
+  return scales.map((s) => halfBitsToFloat32(float32ToHalfBits(s)));
+}
+
+function scaleTensor(name: string, scales: Float32Array, scalar: boolean, floatType: number): TensorProto {
+  const dims = scalar ? [] : [scales.length];
+  return floatType === DataType.FLOAT16 ? makeTensor(name, dims, float32ArrayToHalf(scales), DataType.FLOAT16) : makeTensor(name, dims, scales);
+}
+
+export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, params: Map<string, ActivationParams>, opts: RewriteOptions): void {
+  const { uniqueName, floatType } = opts;
+  const head: NodeProto[] = [];
+  const quantizedWeights = new Map<string, QuantizedWeight>();
+
+  const paramsOf = (tensor: string): ActivationParams => {
+    const p = params.get(tensor);
+    if (!p) throw new Error(`no quantization parameters for '${tensor}'`);
+    return p;
+  };
+
+  // Bias scale = input scale x weight scale; if that is too small for the
+  // bias to fit int32, ORT enlarges the weight scale first. Do the same, so
+  // weights are quantized once with their final scales.
+  const weightScales = new Map<string, Float32Array>();
+  for (const [name, axis] of plan.weights) {
+    const t = editor.initializer(name)!;
+    const data = model.float32(t);
+    const shape = tensorShape(t);
+    const p = axis === null
+      ? computePerChannelParams(data, [data.length], 0, 'int8', { symmetric: true, reduceRange: opts.reduceRange })
+      : computePerChannelParams(data, shape, axis, 'int8', { symmetric: true, reduceRange: opts.reduceRange });
+    weightScales.set(name, p.scales);
+  }
+  for (const b of plan.biases) {
+    const scales = weightScales.get(b.weight);
+    if (!scales) continue;
+    const adjusted = adjustWeightScalesForBias(paramsOf(b.input).scale, scales, model.float32(editor.initializer(b.name)!), plan.weights.get(b.weight) !== null);
+    if (adjusted.adjusted) weightScales.set(b.weight, adjusted.scales);
+  }
+
+  for (const [name, axis] of plan.weights) {
+    const t = editor.initializer(name)!;
+    const data = model.float32(t);
+    const shape = tensorShape(t);
+    const scales = storable(weightScales.get(name)!, floatType);
+    const zeros = new Int8Array(scales.length);
+    const q = new Int8Array(data.length) as QuantizedArray;
+    if (axis === null) quantizePerChannelWith(data, [data.length], 0, scales, zeros, q);
+    else quantizePerChannelWith(data, shape, axis, scales, zeros, q);
+    const qName = uniqueName(`${name}_quantized`);
+    const sName = uniqueName(`${name}_scale`);
+    const zName = uniqueName(`${name}_zero_point`);
+    const dq = uniqueName(`${name}_DequantizeLinear_Output`);
+    editor.addInitializer(makeTensor(qName, shape, q as Int8Array));
+    editor.addInitializer(scaleTensor(sName, scales, axis === null, floatType));
+    editor.addInitializer(axis === null ? makeTensor(zName, [], Int8Array.of(0)) : makeTensor(zName, [zeros.length], zeros));
+    head.push(makeNode('DequantizeLinear', [qName, sName, zName], [dq], uniqueName(`${name}_DequantizeLinear`), axis === null ? {} : { axis }));
+    quantizedWeights.set(name, { dq, scales, axis });
+  }
+
+  for (const b of plan.biases) {
+    const w = quantizedWeights.get(b.weight);
+    if (!w) continue;
+    const bias = model.float32(editor.initializer(b.name)!);
+    const { data, scales } = quantizeBias(bias, paramsOf(b.input).scale, w.scales);
+    const qName = uniqueName(`${b.name}_quantized`);
+    const sName = uniqueName(`${b.name}_scale`);
+    const zName = uniqueName(`${b.name}_zero_point`);
+    const dq = uniqueName(`${b.name}_DequantizeLinear_Output`);
+    const perChannel = scales.length > 1;
+    editor.addInitializer(makeTensor(qName, [bias.length], data));
+    // Bias scales stay float32 in FLOAT16 models only where the op allows; the product is kept exact in float32 here.
+    editor.addInitializer(scaleTensor(sName, storable(scales, floatType), !perChannel, floatType));
+    editor.addInitializer(perChannel ? makeTensor(zName, [scales.length], new Int32Array(scales.length)) : makeTensor(zName, [], Int32Array.of(0)));
+    head.push(makeNode('DequantizeLinear', [qName, sName, zName], [dq], uniqueName(`${b.name}_DequantizeLinear`), perChannel ? { axis: 0 } : {}));
+    GraphEditor.replaceInput(b.node, b.name, dq);
+  }
+  for (const node of plan.quantizedNodes) {
+    for (const [name, w] of quantizedWeights) if ((node.input ?? []).includes(name)) GraphEditor.replaceInput(node, name, w.dq);
+  }
+
+  // Activation Q/DQ pairs, placed right after the producer (graph inputs: first).
+  const pairs = new Map<string, NodeProto[]>();
+  const renamedOutputs = new Map<string, string>();
+  for (const tensor of plan.activations.keys()) {
+    const p = paramsOf(tensor);
+    const sName = uniqueName(`${tensor}_scale`);
+    const zName = uniqueName(`${tensor}_zero_point`);
+    editor.addInitializer(scaleTensor(sName, storable(Float32Array.of(p.scale), floatType), true, floatType));
+    editor.addInitializer(makeTensor(zName, [], Uint8Array.of(p.zeroPoint)));
+    const isOutput = editor.isGraphOutput(tensor);
+    // A graph output keeps its name: the producer writes a new name, and the DQ restores the old one.
+    const source = isOutput ? uniqueName(`${tensor}_float`) : tensor;
+    if (isOutput) renamedOutputs.set(tensor, source);
+    const qOut = uniqueName(`${tensor}_QuantizeLinear_Output`);
+    const dqOut = isOutput ? tensor : uniqueName(`${tensor}_DequantizeLinear_Output`);
+    pairs.set(tensor, [
+      makeNode('QuantizeLinear', [source, sName, zName], [qOut], uniqueName(`${tensor}_QuantizeLinear`)),
+      makeNode('DequantizeLinear', [qOut, sName, zName], [dqOut], uniqueName(`${tensor}_DequantizeLinear`)),
+    ]);
+    if (!isOutput) for (const consumer of editor.consumers(tensor)) GraphEditor.replaceInput(consumer, tensor, dqOut);
+  }
+  for (const [from, to] of renamedOutputs) {
+    const producer = editor.producer(from);
+    if (producer) producer.output = (producer.output ?? []).map((o) => (o === from ? to : o));
+  }
+  const ordered: NodeProto[] = [...head];
+  const graphInputs = (editor.graph.input ?? []).map((v) => v.name ?? '');
+  for (const name of graphInputs) ordered.push(...(pairs.get(name) ?? []));
+  for (const node of editor.nodes) {
+    ordered.push(node);
+    for (const out of node.output ?? []) {
+      const original = [...renamedOutputs].find(([, renamed]) => renamed === out)?.[0] ?? out;
+      ordered.push(...(pairs.get(original) ?? []));
+    }
+  }
+  editor.graph.node = ordered;
+
+  // Float weights nothing reads any more are dropped (a weight also read by a float node stays).
+  const used = new Set(ordered.flatMap((n) => n.input ?? []));
+  for (const name of [...plan.weights.keys(), ...plan.biases.map((b) => b.name)]) if (!used.has(name)) editor.removeInitializer(name);
+}

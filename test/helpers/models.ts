@@ -1,0 +1,438 @@
+// Small deterministic ONNX models for the quantizer's tests and benchmarks,
+// built with src/onnx/build.ts. Every generator takes a seed; the same seed
+// gives the same bytes. Weights use He init (N(0, sqrt(2 / fan_in))) and
+// small non-zero biases, so quantization error is what a real model shows.
+//
+// Also here: random inputs for a model (randomInputs) and calibration sample
+// files in np.savez's layout (writeSamples).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import ort from 'onnxruntime-node';
+import { encodeModel, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from '../../src/onnx/build.js';
+import { DataType } from '../../src/onnx/dtypes.js';
+import { float32ArrayToHalf } from '../../src/onnx/float16.js';
+import type { ModelProto, NodeProto, TensorProto } from '../../src/onnx/proto.js';
+
+// ---------------------------------------------------------------- types
+
+export type InputDType = 'float32' | 'float16';
+
+/** One model input, with the concrete shape randomInputs and writeSamples use (batch 1). */
+export interface InputSpec {
+  name: string;
+  shape: number[];
+  dtype: InputDType;
+  /** the values' distribution: 'normal' N(0,1) (default) or 'unit' uniform [0,1) (images) */
+  dist?: 'normal' | 'unit';
+}
+
+/** One model output, with the shape it has for the inputs' concrete shapes. */
+export interface OutputSpec {
+  name: string;
+  shape: number[];
+}
+
+export interface GeneratedModel {
+  model: ModelProto;
+  inputs: InputSpec[];
+  outputs: OutputSpec[];
+}
+
+// ---------------------------------------------------------------- randomness
+
+/** mulberry32: a small seeded PRNG giving floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded source of uniform and normal numbers. */
+export class Rng {
+  private readonly next: () => number;
+  private spare: number | undefined;
+
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
+  }
+
+  uniform(lo = 0, hi = 1): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  /** N(0, 1) by Box-Muller. */
+  normal(): number {
+    if (this.spare !== undefined) {
+      const s = this.spare;
+      this.spare = undefined;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  normalArray(n: number, std = 1, mean = 0): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = mean + std * this.normal();
+    return out;
+  }
+
+  uniformArray(n: number, lo = 0, hi = 1): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.uniform(lo, hi);
+    return out;
+  }
+}
+
+const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+// ---------------------------------------------------------------- building blocks
+
+/**
+ * Collects a graph's weights as initializers or as Constant nodes, in FLOAT or
+ * FLOAT16, so each generator describes its weights once.
+ */
+export class WeightSink {
+  readonly initializers: TensorProto[] = [];
+  /** Constant nodes (weightsAs 'constant'); put them before the nodes that use them */
+  readonly constants: NodeProto[] = [];
+
+  constructor(readonly as: 'initializer' | 'constant' = 'initializer', readonly fp16 = false) {}
+
+  get floatType(): number {
+    return this.fp16 ? DataType.FLOAT16 : DataType.FLOAT;
+  }
+
+  /** Adds a float tensor (stored as FLOAT16 bits when fp16) and returns its name. */
+  add(name: string, dims: number[], data: Float32Array): string {
+    const tensor = this.fp16
+      ? makeTensor(name, dims, float32ArrayToHalf(data), DataType.FLOAT16)
+      : makeTensor(name, dims, data);
+    return this.addTensor(tensor);
+  }
+
+  /** Adds a tensor as it is (e.g. INT64 axes). */
+  addTensor(tensor: TensorProto): string {
+    const name = tensor.name as string;
+    if (this.as === 'constant') {
+      // Exporters leave the Constant's value tensor unnamed; the node's output carries the name.
+      tensor.name = '';
+      this.constants.push(makeNode('Constant', [], [name], `${name}_const`, { value: tensor }));
+    } else {
+      this.initializers.push(tensor);
+    }
+    return name;
+  }
+}
+
+/** He-initialised weight: N(0, sqrt(2 / fanIn)). */
+function heWeight(rng: Rng, dims: number[], fanIn: number): Float32Array {
+  return rng.normalArray(numel(dims), Math.sqrt(2 / fanIn));
+}
+
+/** A small non-zero bias: N(0.01, 0.05) clipped away from 0. */
+function smallBias(rng: Rng, n: number): Float32Array {
+  const b = rng.normalArray(n, 0.05, 0.01);
+  for (let i = 0; i < n; i++) if (Math.abs(b[i]) < 1e-3) b[i] = b[i] < 0 ? -1e-3 : 1e-3;
+  return b;
+}
+
+export function writeModel(model: ModelProto, path: string): void {
+  writeFileSync(path, encodeModel(model));
+}
+
+// ---------------------------------------------------------------- convNet
+
+export interface ConvNetOptions {
+  opset?: number;
+  irVersion?: number;
+  weightsAs?: 'initializer' | 'constant';
+  batchNorm?: boolean;
+  fp16?: boolean;
+  /** output channels of the two Convs */
+  channels?: [number, number];
+  /** input height and width */
+  size?: number;
+  /** an Unsqueeze + Squeeze pair after Flatten (axes as attribute before opset 13, as input from 13) */
+  withSqueeze?: boolean;
+  /** classes out of the Gemm */
+  classes?: number;
+}
+
+/**
+ * x [batch,3,S,S] → Conv3x3(+bias) → [BatchNormalization] → Relu → MaxPool2x2
+ * → Conv3x3(+bias) → Relu → GlobalAveragePool → Flatten → [Unsqueeze → Squeeze]
+ * → Gemm(transB=1) → y [batch, 10].
+ */
+export function convNet(seed: number, opts: ConvNetOptions = {}): GeneratedModel {
+  const opset = opts.opset ?? 13;
+  const irVersion = opts.irVersion ?? 8;
+  const fp16 = opts.fp16 ?? false;
+  const [c1, c2] = opts.channels ?? [8, 16];
+  const size = opts.size ?? 16;
+  const classes = opts.classes ?? 10;
+  if (fp16 && opset < 13) throw new Error('convNet: fp16 needs opset >= 13');
+  if (size % 2 !== 0) throw new Error('convNet: size must be even');
+  const rng = new Rng(seed);
+  const w = new WeightSink(opts.weightsAs ?? 'initializer', fp16);
+  const ft = w.floatType;
+  const nodes: NodeProto[] = [];
+
+  const w1 = w.add('conv1.weight', [c1, 3, 3, 3], heWeight(rng, [c1, 3, 3, 3], 3 * 9));
+  const b1 = w.add('conv1.bias', [c1], smallBias(rng, c1));
+  nodes.push(makeNode('Conv', ['x', w1, b1], ['conv1_out'], 'conv1', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] }));
+  let act = 'conv1_out';
+  if (opts.batchNorm) {
+    const scale = w.add('bn1.weight', [c1], rng.uniformArray(c1, 0.5, 1.5));
+    const bias = w.add('bn1.bias', [c1], rng.normalArray(c1, 0.1));
+    const mean = w.add('bn1.running_mean', [c1], rng.normalArray(c1, 0.2));
+    const variance = w.add('bn1.running_var', [c1], rng.uniformArray(c1, 0.5, 2));
+    nodes.push(makeNode('BatchNormalization', [act, scale, bias, mean, variance], ['bn1_out'], 'bn1', { epsilon: { float: 1e-5 } }));
+    act = 'bn1_out';
+  }
+  nodes.push(makeNode('Relu', [act], ['relu1_out'], 'relu1'));
+  nodes.push(makeNode('MaxPool', ['relu1_out'], ['pool1_out'], 'pool1', { kernel_shape: [2, 2], strides: [2, 2] }));
+  const w2 = w.add('conv2.weight', [c2, c1, 3, 3], heWeight(rng, [c2, c1, 3, 3], c1 * 9));
+  const b2 = w.add('conv2.bias', [c2], smallBias(rng, c2));
+  nodes.push(makeNode('Conv', ['pool1_out', w2, b2], ['conv2_out'], 'conv2', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] }));
+  nodes.push(makeNode('Relu', ['conv2_out'], ['relu2_out'], 'relu2'));
+  nodes.push(makeNode('GlobalAveragePool', ['relu2_out'], ['gap_out'], 'gap'));
+  nodes.push(makeNode('Flatten', ['gap_out'], ['flat_out'], 'flatten', { axis: 1 }));
+  let feat = 'flat_out';
+  if (opts.withSqueeze) {
+    if (opset < 13) {
+      nodes.push(makeNode('Unsqueeze', [feat], ['unsq_out'], 'unsqueeze', { axes: [2] }));
+      nodes.push(makeNode('Squeeze', ['unsq_out'], ['sq_out'], 'squeeze', { axes: [2] }));
+    } else {
+      const axes = w.addTensor(makeTensor('squeeze_axes', [1], BigInt64Array.of(2n)));
+      nodes.push(makeNode('Unsqueeze', [feat, axes], ['unsq_out'], 'unsqueeze'));
+      nodes.push(makeNode('Squeeze', ['unsq_out', axes], ['sq_out'], 'squeeze'));
+    }
+    feat = 'sq_out';
+  }
+  // Glorot-ish for the classifier (no Relu after it).
+  const fcW = w.add('fc.weight', [classes, c2], rng.normalArray(classes * c2, Math.sqrt(2 / (c2 + classes))));
+  const fcB = w.add('fc.bias', [classes], smallBias(rng, classes));
+  nodes.push(makeNode('Gemm', [feat, fcW, fcB], ['y'], 'fc', { transB: 1, alpha: { float: 1 }, beta: { float: 1 } }));
+
+  const graph = makeGraph({
+    name: 'convnet',
+    nodes: [...w.constants, ...nodes],
+    inputs: [makeValueInfo('x', ft, ['batch', 3, size, size])],
+    outputs: [makeValueInfo('y', ft, ['batch', classes])],
+    initializers: w.initializers,
+  });
+  return {
+    model: makeModel(graph, opset, irVersion),
+    inputs: [{ name: 'x', shape: [1, 3, size, size], dtype: fp16 ? 'float16' : 'float32', dist: 'unit' }],
+    outputs: [{ name: 'y', shape: [1, classes] }],
+  };
+}
+
+// ---------------------------------------------------------------- mlp
+
+export interface MlpOptions {
+  opset?: number;
+  irVersion?: number;
+  hidden?: number[];
+  inFeatures?: number;
+  outFeatures?: number;
+  /** MatMul [K,N] + Add bias (PyTorch's export of Linear on >2-D input); false: Gemm transB=1 with [N,K] */
+  useMatMul?: boolean;
+  /** the first layer runs as two parallel branches (x and Relu(x)) that share one weight, summed */
+  sharedWeight?: boolean;
+}
+
+/** x [batch, in] → (Linear → Relu)* → Linear → y [batch, out]. */
+export function mlp(seed: number, opts: MlpOptions = {}): GeneratedModel {
+  const opset = opts.opset ?? 13;
+  const irVersion = opts.irVersion ?? 8;
+  const hidden = opts.hidden ?? [64, 32];
+  const inF = opts.inFeatures ?? 32;
+  const outF = opts.outFeatures ?? 10;
+  const useMatMul = opts.useMatMul ?? true;
+  const rng = new Rng(seed);
+  const w = new WeightSink('initializer');
+  const nodes: NodeProto[] = [];
+  const sizes = [inF, ...hidden, outF];
+
+  /** one Linear of `input` with the given weight/bias names; returns its output */
+  const linear = (prefix: string, input: string, wName: string, bName: string | undefined, out = `${prefix}_out`): string => {
+    if (useMatMul) {
+      nodes.push(makeNode('MatMul', [input, wName], [bName ? `${prefix}_mm` : out], `${prefix}_matmul`));
+      if (bName) nodes.push(makeNode('Add', [`${prefix}_mm`, bName], [out], `${prefix}_add`));
+      return out;
+    }
+    const inputs = bName ? [input, wName, bName] : [input, wName];
+    nodes.push(makeNode('Gemm', inputs, [out], `${prefix}_gemm`, { transB: 1 }));
+    return out;
+  };
+  const addWeight = (name: string, k: number, n: number, fanIn = k): string =>
+    useMatMul ? w.add(name, [k, n], heWeight(rng, [k, n], fanIn)) : w.add(name, [n, k], heWeight(rng, [n, k], fanIn));
+
+  let act = 'x';
+  for (let l = 0; l < sizes.length - 1; l++) {
+    const k = sizes[l];
+    const n = sizes[l + 1];
+    const last = l === sizes.length - 2;
+    const wName = addWeight(`fc${l}.weight`, k, n);
+    const bName = w.add(`fc${l}.bias`, [n], smallBias(rng, n));
+    const out = last ? 'y' : `fc${l}_out`;
+    if (l === 0 && opts.sharedWeight) {
+      // Two branches through the same weight: x·W and Relu(x)·W, summed. MatMul: one bias
+      // Add after the sum; Gemm: each branch's Gemm takes the (also shared) bias as C.
+      nodes.push(makeNode('Relu', [act], ['x_relu'], 'branch_relu'));
+      const a = linear('fc0a', act, wName, useMatMul ? undefined : bName);
+      const b = linear('fc0b', 'x_relu', wName, useMatMul ? undefined : bName);
+      if (useMatMul) {
+        nodes.push(makeNode('Add', [a, b], ['fc0_sum'], 'fc0_sum'));
+        nodes.push(makeNode('Add', ['fc0_sum', bName], [out], 'fc0_bias'));
+      } else {
+        nodes.push(makeNode('Add', [a, b], [out], 'fc0_sum'));
+      }
+    } else {
+      linear(`fc${l}`, act, wName, bName, out);
+    }
+    if (!last) {
+      nodes.push(makeNode('Relu', [out], [`relu${l}`], `relu${l}`));
+      act = `relu${l}`;
+    }
+  }
+  const graph = makeGraph({
+    name: 'mlp',
+    nodes,
+    inputs: [makeValueInfo('x', DataType.FLOAT, ['batch', inF])],
+    outputs: [makeValueInfo('y', DataType.FLOAT, ['batch', outF])],
+    initializers: w.initializers,
+  });
+  return {
+    model: makeModel(graph, opset, irVersion),
+    inputs: [{ name: 'x', shape: [1, inF], dtype: 'float32' }],
+    outputs: [{ name: 'y', shape: [1, outF] }],
+  };
+}
+
+// ---------------------------------------------------------------- activationMatMul
+
+export interface ActivationMatMulOptions {
+  opset?: number;
+  irVersion?: number;
+}
+
+/**
+ * a [batch,8,16] · b [batch,16,8] (both activations) → [batch,8,8]
+ * → MatMul with a weight [8,4] + Add bias → y [batch,8,4].
+ * Only the second MatMul has a constant weight.
+ */
+export function activationMatMul(seed: number, opts: ActivationMatMulOptions = {}): GeneratedModel {
+  const opset = opts.opset ?? 13;
+  const irVersion = opts.irVersion ?? 8;
+  const rng = new Rng(seed);
+  const w = new WeightSink('initializer');
+  const wName = w.add('proj.weight', [8, 4], heWeight(rng, [8, 4], 8));
+  const bName = w.add('proj.bias', [4], smallBias(rng, 4));
+  const nodes = [
+    makeNode('MatMul', ['a', 'b'], ['ab'], 'act_matmul'),
+    makeNode('MatMul', ['ab', wName], ['proj_mm'], 'proj_matmul'),
+    makeNode('Add', ['proj_mm', bName], ['y'], 'proj_add'),
+  ];
+  const graph = makeGraph({
+    name: 'activation_matmul',
+    nodes,
+    inputs: [makeValueInfo('a', DataType.FLOAT, ['batch', 8, 16]), makeValueInfo('b', DataType.FLOAT, ['batch', 16, 8])],
+    outputs: [makeValueInfo('y', DataType.FLOAT, ['batch', 8, 4])],
+    initializers: w.initializers,
+  });
+  return {
+    model: makeModel(graph, opset, irVersion),
+    inputs: [
+      { name: 'a', shape: [1, 8, 16], dtype: 'float32' },
+      { name: 'b', shape: [1, 16, 8], dtype: 'float32' },
+    ],
+    outputs: [{ name: 'y', shape: [1, 8, 4] }],
+  };
+}
+
+// ---------------------------------------------------------------- inputs and samples
+
+type SpecLike = readonly InputSpec[] | { inputs: readonly InputSpec[] };
+const specsOf = (spec: SpecLike): readonly InputSpec[] => ('inputs' in spec ? spec.inputs : spec);
+
+/** Values for each input as float32 (before any fp16 conversion), from one seed. */
+function randomArrays(spec: SpecLike, seed: number): Array<{ input: InputSpec; data: Float32Array }> {
+  const rng = new Rng(seed);
+  return specsOf(spec).map((input) => {
+    const n = numel(input.shape);
+    const data = input.dist === 'unit' ? rng.uniformArray(n) : rng.normalArray(n);
+    return { input, data };
+  });
+}
+
+/** Random feeds for a model's inputs: N(0,1), or uniform [0,1) for image inputs. */
+export function randomInputs(spec: SpecLike, seed: number): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const { input, data } of randomArrays(spec, seed)) {
+    feeds[input.name] = input.dtype === 'float16'
+      ? new ort.Tensor('float16', float32ArrayToHalf(data), input.shape)
+      : new ort.Tensor('float32', data, input.shape);
+  }
+  return feeds;
+}
+
+/** A .npy v1.0 file: header dict padded with spaces to a 64-byte boundary, then the data. */
+export function encodeNpy(descr: string, shape: readonly number[], data: Uint8Array): Uint8Array {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  const headerLen = Math.ceil((10 + dict.length + 1) / 64) * 64 - 10;
+  const out = new Uint8Array(10 + headerLen + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]); // \x93NUMPY v1.0
+  new DataView(out.buffer).setUint16(8, headerLen, true);
+  out.fill(0x20, 10, 10 + headerLen);
+  out.set(new TextEncoder().encode(dict), 10);
+  out[10 + headerLen - 1] = 0x0a;
+  out.set(data, 10 + headerLen);
+  return out;
+}
+
+/** An np.savez-style .npz (stored, uncompressed zip) of the given arrays. */
+export function encodeNpz(arrays: Record<string, { descr: string; shape: readonly number[]; data: Uint8Array }>): Uint8Array {
+  const files: Record<string, Uint8Array> = {};
+  for (const [name, a] of Object.entries(arrays)) files[`${name}.npy`] = encodeNpy(a.descr, a.shape, a.data);
+  // A fixed mtime so the same samples give the same bytes.
+  return zipSync(files, { level: 0, mtime: new Date(2000, 0, 1) });
+}
+
+const bytesOf = (a: Float32Array | Uint16Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/**
+ * Writes `count` calibration samples into `dir` as sample_000.npz, sample_001.npz, ...
+ * (one member '<input>.npy' per input, as np.savez writes). Sample i uses seed + i,
+ * so sample i holds what randomInputs(spec, seed + i) gives. Returns the paths.
+ */
+export function writeSamples(dir: string, spec: SpecLike, count: number, seed: number): string[] {
+  mkdirSync(dir, { recursive: true });
+  const digits = Math.max(3, String(count - 1).length);
+  const paths: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const arrays: Record<string, { descr: string; shape: readonly number[]; data: Uint8Array }> = {};
+    for (const { input, data } of randomArrays(spec, seed + i)) {
+      arrays[input.name] = input.dtype === 'float16'
+        ? { descr: '<f2', shape: input.shape, data: bytesOf(float32ArrayToHalf(data)) }
+        : { descr: '<f4', shape: input.shape, data: bytesOf(data) };
+    }
+    const path = join(dir, `sample_${String(i).padStart(digits, '0')}.npz`);
+    writeFileSync(path, encodeNpz(arrays));
+    paths.push(path);
+  }
+  return paths;
+}
