@@ -62,7 +62,10 @@ export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
 function cosineFromSums(dot: number, na: number, nb: number): number {
   if (na === 0 && nb === 0) return 1;
   if (na === 0 || nb === 0) return 0;
-  const c = dot / (Math.sqrt(na) * Math.sqrt(nb));
+  // sqrt of the product: exactly 1 for identical vectors (sqrt(fl(x²)) = x),
+  // which the product of two square roots does not guarantee.
+  const p = na * nb;
+  const c = Number.isFinite(p) && p > 0 ? dot / Math.sqrt(p) : dot / (Math.sqrt(na) * Math.sqrt(nb));
   return c > 1 ? 1 : c < -1 ? -1 : c;
 }
 

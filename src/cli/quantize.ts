@@ -21,7 +21,7 @@ interface QuantizeCliOptions {
   calibrate?: string;
   method: string;
   perTensor?: boolean;
-  reduceRange?: boolean;
+  reduceRange: boolean;
   exclude: string[];
   bench: boolean;
   eval?: string;
@@ -43,7 +43,7 @@ export function registerQuantize(program: Command): void {
     .option('--calibrate <samples>', 'calibration samples: a folder of .npz files or one .npy (first axis = samples)')
     .option('--method <name>', 'calibration method: minmax', 'minmax')
     .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
-    .option('--reduce-range', 'quantize weights to 7 bits (for CPUs without VNNI whose u8×s8 kernels can saturate)')
+    .option('--no-reduce-range', 'full 8-bit weights; by default weights use 7 bits ([-64, 64]) because ONNX Runtime\'s u8×s8 kernels saturate on x86 CPUs without VNNI')
     .option('--exclude <names>', 'node names or op types to keep in float (comma separated, repeatable)', collect, [])
     .option('--no-bench', 'skip the comparison with the original after writing')
     .option('--eval <samples>', 'samples for the comparison (default: the calibration samples)')

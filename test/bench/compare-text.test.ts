@@ -87,7 +87,8 @@ test('colours follow direction when colour is on', async () => {
 test('cosine and SQNR formatting', () => {
   assert.equal(formatCosine(1), '1');
   assert.equal(formatCosine(0.97123456), '0.97123');
-  assert.equal(formatCosine(0.9999994), '0.9999994');
+  assert.equal(formatCosine(0.9999994), '0.999999');
+  assert.equal(formatCosine(0.99999996), '0.99999996');
   assert.equal(formatSqnr(null), 'inf');
   assert.equal(formatSqnr(-999), '-inf');
   assert.equal(formatSqnr(13.9794), '14.0');

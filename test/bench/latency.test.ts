@@ -33,8 +33,10 @@ test('runs are interleaved, alternating order per round, after the warm-up', asy
 test('timed runs go on until both the minimum count and the minimum time are reached', async () => {
   const log: string[] = [];
   const r = await measureLatency(fake('A', log, 1), fake('B', log, 1), feeds, { warmupRuns: 0, minRuns: 3, minTimeMs: 30 });
-  assert.ok(r.a.runs >= 13, `30 ms of ~2 ms rounds needs about 15 rounds, got ${r.a.runs}`);
   assert.equal(r.a.runs, r.b.runs);
+  const timed = r.a.mean * r.a.runs + r.b.mean * r.b.runs;
+  assert.ok(timed >= 30, `timed ${timed} ms`);
+  assert.ok(r.a.runs >= 3);
   const r2 = await measureLatency(fake('A', [], 1), fake('B', [], 1), feeds, { warmupRuns: 0, minRuns: 25, minTimeMs: 1 });
   assert.equal(r2.a.runs, 25);
 });
@@ -48,7 +50,7 @@ test('maxRuns and maxTimeMs stop early', async () => {
 
 test('a model twice as slow shows a speed-up of about 2 with an interval around it', async () => {
   const r = await measureLatency(fake('A', [], 2), fake('B', [], 1), feeds, { warmupRuns: 1, minRuns: 20, minTimeMs: 0, batch: 1 });
-  assert.ok(r.speedup > 1.6 && r.speedup < 2.4, `speedup ${r.speedup}`);
+  assert.ok(r.speedup > 1.4 && r.speedup < 2.8, `speedup ${r.speedup}`);
   assert.ok(r.interval.low <= r.speedup && r.speedup <= r.interval.high);
   assert.equal(r.interval.method, 'paired-bootstrap');
   assert.ok(r.a.median >= 2 && r.b.median >= 1);

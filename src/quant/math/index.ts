@@ -14,6 +14,7 @@ export {
   quantizePerChannelWith,
   dequantizeLinear,
   dequantizePerChannel,
+  setWasmKernels,
 } from './quantize.js';
 export type { QuantizeOptions, PerTensorResult, PerChannelResult, ChannelLayout } from './quantize.js';
 export { quantizeBias, adjustWeightScalesForBias } from './bias.js';

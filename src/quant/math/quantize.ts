@@ -18,6 +18,28 @@ import { ROUND_MAGIC } from './round.js';
 import { computeScaleZeroPoint } from './scale.js';
 import { newQuantizedArray, qRange, typeRange } from './ranges.js';
 import type { QuantizedArray, QuantType, RangeOptions } from './ranges.js';
+import { loadWasmKernels, WASM_MIN_RUN } from './wasm-kernels.js';
+import type { WasmKernels } from './wasm-kernels.js';
+
+// The WebAssembly SIMD kernels (wasm-kernels.ts) take over the 8-bit range and quantize passes
+// where they are available; they give the same bytes as the JavaScript kernels below.
+let wasmLoaded: WasmKernels | null | undefined;
+let wasmWanted = true;
+
+function wasmKernels(): WasmKernels | null {
+  if (!wasmWanted) return null;
+  if (wasmLoaded === undefined) wasmLoaded = loadWasmKernels();
+  return wasmLoaded;
+}
+
+/**
+ * Turns the WebAssembly SIMD kernels on (the default) or off, e.g. to compare them with the
+ * JavaScript ones. Returns whether they are in use now (false where WebAssembly SIMD is missing).
+ */
+export function setWasmKernels(enabled: boolean): boolean {
+  wasmWanted = enabled;
+  return wasmKernels() !== null;
+}
 
 export interface QuantizeOptions extends RangeOptions {
   /** ORT's MinimumRealRange extra option: a floor on rmax - rmin. Off when undefined. */
@@ -241,6 +263,13 @@ export function quantTypeOf(arr: QuantizedArray): QuantType {
   throw new TypeError('not a quantized typed array');
 }
 
+/** The SIMD kernels when they apply: 8-bit output clipped to the type's full range. */
+function wasmFor(out: QuantizedArray, lo: number, hi: number): WasmKernels | null {
+  if (out instanceof Int8Array) return lo === -128 && hi === 127 ? wasmKernels() : null;
+  if (out instanceof Uint8Array) return lo === 0 && hi === 255 ? wasmKernels() : null;
+  return null;
+}
+
 function runKernel(
   x: Float32Array,
   start: number,
@@ -267,6 +296,21 @@ function quantizeChannels(
 ): void {
   const view = kernelView(out);
   const { outer, channels, inner } = l;
+  const w = wasmFor(out, lo, hi);
+  if (w !== null && view instanceof Uint8Array) {
+    const unsigned = out instanceof Uint8Array;
+    if (inner === 1 && channels > 1) {
+      w.quantizeRows(x, outer, channels, scales, zps, unsigned, view);
+      return;
+    }
+    if (inner >= WASM_MIN_RUN) {
+      let i = 0;
+      for (let o = 0; o < outer; o++) {
+        for (let c = 0; c < channels; c++, i += inner) w.quantizeRun(x, i, i + inner, scales[c]!, zps[c]!, unsigned, view);
+      }
+      return;
+    }
+  }
   if (inner === 1 && channels > 1) {
     if (view instanceof Uint8Array) quantizeRows8(x, outer, channels, scales, zps, lo, hi, view);
     else quantizeRowsWide(x, outer, channels, scales, zps, lo, hi, view);
@@ -297,7 +341,8 @@ export function quantizeLinear(
   out: QuantizedArray,
 ): QuantizedArray {
   if (out.length !== x.length) throw new RangeError(`output has ${out.length} elements, input ${x.length}`);
-  runKernel(x, 0, x.length, Math.fround(scale), zeroPoint, qmin, qmax, kernelView(out));
+  const l: ChannelLayout = { axis: 0, outer: 1, channels: 1, inner: x.length };
+  quantizeChannels(x, l, Float64Array.of(Math.fround(scale)), Float64Array.of(zeroPoint), qmin, qmax, out);
   return out;
 }
 
@@ -313,7 +358,7 @@ export function quantizePerTensor(x: Float32Array, type: QuantType, opts: Quanti
   const clip = typeRange(type);
   const scale = scales[0]!;
   const zeroPoint = zeroPoints[0]!;
-  runKernel(x, 0, x.length, scale, zeroPoint, clip.qmin, clip.qmax, kernelView(data));
+  quantizeChannels(x, l, Float64Array.of(scale), Float64Array.of(zeroPoint), clip.qmin, clip.qmax, data);
   return { data, scale, zeroPoint };
 }
 
@@ -365,11 +410,25 @@ function perChannelParams(
   const { qmin, qmax } = qRange(type, opts);
   const scales = new Float32Array(channels);
   const zeroPoints = newQuantizedArray(type, channels);
+  const w = wasmKernels();
+  const rows = inner === 1 && channels > 1;
+  const wasmBlocks = w !== null && !rows && inner >= WASM_MIN_RUN;
   if (opts.symmetric && opts.minRealRange === undefined) {
     // Symmetric needs only max |x|: rmin = -absmax, rmax = absmax gives the same scale.
     const absmax = new Float64Array(channels);
-    if (inner === 1 && channels > 1) absMaxRows(x, outer, channels, absmax);
-    else absMaxBlocks(x, outer, channels, inner, absmax);
+    if (rows) {
+      if (w !== null) w.absMaxRows(x, outer, channels, absmax);
+      else absMaxRows(x, outer, channels, absmax);
+    } else if (wasmBlocks) {
+      for (let o = 0, i = 0; o < outer; o++) {
+        for (let c = 0; c < channels; c++, i += inner) {
+          const m = w.absMaxRun(x, i, i + inner);
+          if (m > absmax[c]!) absmax[c] = m;
+        }
+      }
+    } else {
+      absMaxBlocks(x, outer, channels, inner, absmax);
+    }
     for (let c = 0; c < channels; c++) {
       const p = computeScaleZeroPoint(-absmax[c]!, absmax[c]!, qmin, qmax, true);
       scales[c] = p.scale;
@@ -378,8 +437,20 @@ function perChannelParams(
   } else {
     const mins = new Float64Array(channels);
     const maxs = new Float64Array(channels);
-    if (inner === 1 && channels > 1) minMaxRows(x, outer, channels, mins, maxs);
-    else minMaxBlocks(x, outer, channels, inner, mins, maxs);
+    if (rows) {
+      if (w !== null) w.minMaxRows(x, outer, channels, mins, maxs);
+      else minMaxRows(x, outer, channels, mins, maxs);
+    } else if (wasmBlocks) {
+      for (let o = 0, i = 0; o < outer; o++) {
+        for (let c = 0; c < channels; c++, i += inner) {
+          const [lo, hi] = w.minMaxRun(x, i, i + inner, mins[c]!, maxs[c]!);
+          mins[c] = lo;
+          maxs[c] = hi;
+        }
+      }
+    } else {
+      minMaxBlocks(x, outer, channels, inner, mins, maxs);
+    }
     for (let c = 0; c < channels; c++) {
       const p = computeScaleZeroPoint(mins[c]!, maxs[c]!, qmin, qmax, opts.symmetric, opts.minRealRange);
       scales[c] = p.scale;

@@ -1,0 +1,120 @@
+// Static quantization of generated models as found in the wild: weights in
+// Constant nodes, opset 9 and 11, a weight shared by two nodes, FP16
+// weights, MatMul between two activations. Each result loads in ONNX Runtime
+// and keeps fidelity (cosine >= 0.99 against the float model).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { loadModel } from '../../src/onnx/load.js';
+import { saveModel } from '../../src/onnx/save.js';
+import { DataType } from '../../src/onnx/dtypes.js';
+import { halfArrayToFloat32 } from '../../src/onnx/float16.js';
+import { int64ToNumber } from '../../src/onnx/proto.js';
+import { quantizeStatic } from '../../src/quant/quantize-model.js';
+import { activationMatMul, convNet, mlp, randomInputs, writeModel, writeSamples, type GeneratedModel } from '../helpers/models.js';
+import { makeTempDir } from '../helpers/tmp.js';
+
+const dir = makeTempDir();
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+const asFloat = (t: ort.Tensor): Float32Array => (t.type === 'float16' ? halfArrayToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
+
+async function quantizeAndCompare(name: string, g: GeneratedModel) {
+  const src = join(dir, `${name}.onnx`);
+  writeModel(g.model, src);
+  const samples = join(dir, `${name}-calib`);
+  writeSamples(samples, g, 16, 100);
+  const model = loadModel(src);
+  const { proto, report } = await quantizeStatic(model, { calibrate: samples });
+  const out = join(dir, `${name}.int8.onnx`);
+  saveModel(proto, out, { source: model });
+  const [a, b] = await Promise.all([ort.InferenceSession.create(src), ort.InferenceSession.create(out)]);
+  let worst = 1;
+  for (let seed = 500; seed < 508; seed++) {
+    const feeds = randomInputs(g, seed);
+    const [ra, rb] = await Promise.all([a.run(feeds), b.run(feeds)]);
+    for (const o of g.outputs) {
+      assert.equal(rb[o.name]!.type, ra[o.name]!.type, `output ${o.name} keeps its type`);
+      const fb = asFloat(rb[o.name]!);
+      assert.ok(fb.every(Number.isFinite));
+      worst = Math.min(worst, cosine(asFloat(ra[o.name]!), fb));
+    }
+  }
+  return { proto, report, worst, out };
+}
+
+const dqWeights = (proto: ReturnType<typeof loadModel>['proto']) =>
+  (proto.graph!.node ?? []).filter((n) => n.opType === 'DequantizeLinear' && (n.attribute ?? []).some((a) => a.name === 'axis'));
+
+test('Conv net: per-channel int8 weights, fidelity >= 0.99', async () => {
+  const { proto, report, worst } = await quantizeAndCompare('conv', convNet(1));
+  assert.ok(worst >= 0.99, `cosine ${worst}`);
+  assert.equal(report.quantized.Conv, 2);
+  assert.equal(report.quantized.Gemm, 1);
+  assert.ok(dqWeights(proto).length >= 3, 'weights dequantized per channel (axis attribute)');
+  const int8 = (proto.graph!.initializer ?? []).filter((t) => t.dataType === DataType.INT8 && (t.dims ?? []).length >= 2);
+  assert.ok(int8.length >= 3, 'int8 weight initializers');
+});
+
+test('weights in Constant nodes are quantized like initializers', async () => {
+  const { report, worst, proto } = await quantizeAndCompare('const', convNet(2, { weightsAs: 'constant' }));
+  assert.ok(report.promotedConstants >= 4);
+  assert.equal(report.quantized.Conv, 2);
+  assert.ok(!(proto.graph!.initializer ?? []).some((t) => t.dataType === DataType.FLOAT && (t.dims ?? []).length === 4), 'no float conv weight left');
+  assert.ok(worst >= 0.99, `cosine ${worst}`);
+});
+
+for (const opset of [9, 11]) {
+  test(`opset ${opset}: raised to 13 for per-channel axis, loads and keeps fidelity`, async () => {
+    const { report, worst, proto } = await quantizeAndCompare(`opset${opset}`, convNet(3, { opset, irVersion: opset === 9 ? 4 : 6, withSqueeze: true }));
+    assert.deepEqual(report.opset, { from: opset, to: 13 });
+    assert.equal(int64ToNumber(proto.opsetImport![0]!.version), 13);
+    assert.ok(dqWeights(proto).length >= 3);
+    assert.ok(worst >= 0.99, `cosine ${worst}`);
+  });
+}
+
+test('BatchNorm is folded into the Conv before quantizing', async () => {
+  const { report, worst, proto } = await quantizeAndCompare('bn', convNet(4, { batchNorm: true }));
+  assert.equal(report.foldedBatchNorms, 1);
+  assert.ok(!(proto.graph!.node ?? []).some((n) => n.opType === 'BatchNormalization'));
+  assert.ok(worst >= 0.99, `cosine ${worst}`);
+});
+
+test('a weight shared by two MatMuls is quantized once', async () => {
+  const { proto, worst } = await quantizeAndCompare('shared', mlp(5, { sharedWeight: true }));
+  const names = (proto.graph!.initializer ?? []).map((t) => t.name ?? '');
+  const quantizedCopies = names.filter((n) => /_quantized$/.test(n) && !/bias|_b\d|add/i.test(n));
+  assert.equal(new Set(quantizedCopies).size, quantizedCopies.length);
+  const dq = (proto.graph!.node ?? []).filter((n) => n.opType === 'DequantizeLinear' && n.input![0]!.startsWith(quantizedCopies[0]!));
+  assert.equal(dq.length, 1, 'one DequantizeLinear feeds both users');
+  assert.ok(worst >= 0.99, `cosine ${worst}`);
+});
+
+test('FP16 weights quantize with FP16 scales; FP16 I/O stays FP16', async () => {
+  const { proto, worst } = await quantizeAndCompare('fp16', convNet(6, { fp16: true }));
+  const scales = (proto.graph!.initializer ?? []).filter((t) => (t.name ?? '').endsWith('_scale'));
+  assert.ok(scales.length > 0 && scales.every((t) => t.dataType === DataType.FLOAT16));
+  assert.equal(proto.graph!.output![0]!.type!.tensorType!.elemType, DataType.FLOAT16);
+  assert.ok(worst >= 0.99, `cosine ${worst}`);
+});
+
+test('MatMul between two activations is never treated as a weight', async () => {
+  const { report, worst } = await quantizeAndCompare('actmm', activationMatMul(7));
+  const reasons = report.float.map((f) => f.reason).join(' | ');
+  assert.match(reasons, /both inputs are activations/);
+  assert.equal(report.quantized.MatMul, 1);
+  assert.ok(worst >= 0.99, `cosine ${worst}`);
+});
