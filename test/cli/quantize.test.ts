@@ -1,0 +1,94 @@
+// The README's main job, as a user runs it: quantize the bundled digits model
+// with its calibration samples, then check the written file directly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { runCli } from '../helpers/cli.js';
+import { fixturePath } from '../helpers/paths.js';
+import { makeTempDir } from '../helpers/tmp.js';
+import { loadModel } from '../../src/onnx/load.js';
+import { DataType } from '../../src/onnx/dtypes.js';
+import { tensorShape } from '../../src/onnx/tensor-data.js';
+
+const dir = makeTempDir();
+const digits = fixturePath('digits', 'model.onnx');
+const calib = fixturePath('digits', 'calib');
+const evalSet = fixturePath('digits', 'eval');
+
+test('quantize the bundled example: int8 per-channel weights, <= 0.3x size, accuracy within 1 point', async () => {
+  const out = join(dir, 'digits.int8.onnx');
+  const r = runCli([digits, '--int8', '--calibrate', calib, '--eval', evalSet, '-o', out, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.output, out);
+  assert.ok(existsSync(out));
+  assert.ok(statSync(out).size <= 0.3 * statSync(digits).size, `size ${statSync(out).size} vs ${statSync(digits).size}`);
+  assert.equal(result.comparison.accuracy.labeled, 360);
+  assert.ok(result.comparison.accuracy.drop <= 1, `accuracy drop ${result.comparison.accuracy.drop} points`);
+  assert.ok(result.comparison.outputs[0].cosine >= 0.99);
+
+  const session = await ort.InferenceSession.create(out);
+  assert.deepEqual(session.outputNames, ['logits']);
+  await session.release();
+  const model = loadModel(out);
+  const g = model.proto.graph!;
+  const inits = new Map((g.initializer ?? []).map((t) => [t.name, t]));
+  const weightDq = (g.node ?? []).filter((n) => n.opType === 'DequantizeLinear' && inits.get(n.input![0]!)?.dataType === DataType.INT8);
+  assert.equal(weightDq.length, 4, 'two Conv and two Gemm weights');
+  for (const dq of weightDq) {
+    const w = inits.get(dq.input![0]!)!;
+    const axis = (dq.attribute ?? []).find((a) => a.name === 'axis');
+    assert.ok(axis, `${w.name} is per channel`);
+    const channels = tensorShape(w)[Number(axis.i)]!;
+    assert.equal(tensorShape(inits.get(dq.input![1]!)!)[0], channels, 'one scale per channel');
+  }
+  assert.ok(!(g.node ?? []).some((n) => n.opType === 'BatchNormalization'));
+  assert.ok((model.proto.metadataProps ?? []).some((e) => e.key === 'onnx-quantize'));
+  assert.equal(g.output![0]!.name, 'logits');
+  assert.equal(g.output![0]!.type!.tensorType!.elemType, DataType.FLOAT);
+});
+
+test('the text report shows size, fidelity, accuracy and latency', () => {
+  const out = join(dir, 'digits.text.onnx');
+  const r = runCli([digits, '--int8', '--calibrate', fixturePath('digits', 'calib.npy'), '--eval', evalSet, '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /static INT8/);
+  assert.match(r.stdout, /folded 2 BatchNormalization/);
+  assert.match(r.stdout, /cosine/);
+  assert.match(r.stdout, /top-1 accuracy/);
+  assert.match(r.stdout, /speed-up/);
+});
+
+test('the default output name is derived, and an existing file is not overwritten without --force', () => {
+  const local = join(dir, 'm.onnx');
+  copyFileSync(digits, local);
+  const first = runCli([local, '--int8', '--calibrate', calib, '--no-bench']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.ok(existsSync(join(dir, 'm.int8.onnx')));
+  const again = runCli([local, '--int8', '--calibrate', calib, '--no-bench']);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /exists.*--force/);
+  assert.equal(runCli([local, '--int8', '--calibrate', calib, '--no-bench', '--force']).code, 0);
+});
+
+test('usage and sample errors are clean', () => {
+  const out = join(dir, 'x.onnx');
+  const noCalib = runCli([digits, '--int8', '-o', out]);
+  assert.equal(noCalib.code, 2);
+  assert.match(noCalib.stderr, /--calibrate/);
+  const wrongShape = runCli([digits, '--int8', '--calibrate', fixturePath('..', 'test', 'data', 'samples', 'mismatch'), '-o', out]);
+  assert.equal(wrongShape.code, 1);
+  assert.equal(wrongShape.stderr.trim().split('\n').length, 1, wrongShape.stderr);
+  assert.match(wrongShape.stderr, /expected/);
+  assert.ok(!existsSync(out), 'nothing written on failure');
+});
+
+test('--max-accuracy-drop 0 passes when accuracy holds; the gate exits 3 when it cannot be met', () => {
+  const out = join(dir, 'gate.onnx');
+  const ok = runCli([digits, '--int8', '--calibrate', calib, '--eval', evalSet, '-o', out, '--max-accuracy-drop', '1']);
+  assert.equal(ok.code, 0, ok.stderr);
+  // Per-tensor weights with 8 calibration samples of another distribution still load; a gate of -1 is refused as usage.
+  assert.equal(runCli([digits, '--int8', '--calibrate', calib, '-o', join(dir, 'g2.onnx'), '--max-accuracy-drop', '-1']).code, 2);
+});
