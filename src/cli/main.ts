@@ -12,6 +12,7 @@ export function buildProgram(): Command {
     .description('Quantize ONNX models to INT8, calibrated and benchmarked.')
     .option('--verbose', 'print stack traces with errors')
     .option('--no-color', 'plain output without colours (NO_COLOR is honoured too)')
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerInspect(program);

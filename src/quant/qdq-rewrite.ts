@@ -61,7 +61,7 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
     const data = model.float32(t);
     const shape = tensorShape(t);
     const p = axis === null
-      ? computePerChannelParams(data, [data.length], 0, 'int8', { symmetric: true, reduceRange: opts.reduceRange })
+      ? computePerChannelParams(data, [1, data.length], 0, 'int8', { symmetric: true, reduceRange: opts.reduceRange })
       : computePerChannelParams(data, shape, axis, 'int8', { symmetric: true, reduceRange: opts.reduceRange });
     weightScales.set(name, p.scales);
   }
@@ -79,7 +79,7 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
     const scales = storable(weightScales.get(name)!, floatType);
     const zeros = new Int8Array(scales.length);
     const q = new Int8Array(data.length) as QuantizedArray;
-    if (axis === null) quantizePerChannelWith(data, [data.length], 0, scales, zeros, q);
+    if (axis === null) quantizePerChannelWith(data, [1, data.length], 0, scales, zeros, q);
     else quantizePerChannelWith(data, shape, axis, scales, zeros, q);
     const qName = uniqueName(`${name}_quantized`);
     const sName = uniqueName(`${name}_scale`);

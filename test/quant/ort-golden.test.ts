@@ -1,7 +1,7 @@
 // The TypeScript math against ort_golden.json: cases computed by ort_reference.py, an
 // independent numpy re-implementation of onnxruntime's quantizer formulas (numpy's own float32
 // arithmetic and rounding). Regenerate with: /usr/bin/python3 test/quant/ort_reference.py > test/quant/ort_golden.json
-import { test } from 'node:test';
+import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { repoRoot } from '../helpers/paths.js';
 import { qRange } from '../../src/quant/math/ranges.js';
 import type { QuantType } from '../../src/quant/math/ranges.js';
 import { computeScaleZeroPoint } from '../../src/quant/math/scale.js';
-import { quantizeLinear, quantizePerChannel, quantizePerTensor } from '../../src/quant/math/quantize.js';
+import { quantizeLinear, quantizePerChannel, quantizePerTensor, setWasmKernels } from '../../src/quant/math/quantize.js';
 import { newQuantizedArray, typeRange } from '../../src/quant/math/ranges.js';
 import { adjustWeightScalesForBias, quantizeBias } from '../../src/quant/math/bias.js';
 
@@ -39,6 +39,18 @@ interface Golden {
     newWeightScales: number[];
     q: number[];
   }>;
+}
+
+// Each golden test runs with the JavaScript kernels, with the WebAssembly SIMD kernels for every
+// run, and with the default mix.
+const MODES = [false, 'always', true] as const;
+function test(name: string, fn: () => void): void {
+  for (const mode of MODES) {
+    nodeTest(`${name} [kernels: ${mode === false ? 'js' : mode === true ? 'default' : 'wasm'}]`, () => {
+      setWasmKernels(mode);
+      fn();
+    });
+  }
 }
 
 const golden = JSON.parse(readFileSync(join(repoRoot, 'test/quant/ort_golden.json'), 'utf8')) as Golden;

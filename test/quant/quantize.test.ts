@@ -1,17 +1,31 @@
 // Quantize / dequantize kernels against values worked out by hand. Scales are picked as powers
 // of two where possible so that every quotient below is exact and easy to check on paper.
-import { test } from 'node:test';
+import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   channelLayout,
   computePerChannelParams,
+  computePerTensorParams,
   dequantizeLinear,
   dequantizePerChannel,
   quantizeLinear,
   quantizePerChannel,
   quantizePerChannelWith,
   quantizePerTensor,
+  setWasmKernels,
 } from '../../src/quant/math/quantize.js';
+
+// Every test runs three times: JavaScript kernels only, WebAssembly SIMD kernels for every run
+// (even the shortest), and the default mix. All three must give the same bytes.
+const MODES = [false, 'always', true] as const;
+function test(name: string, fn: () => void): void {
+  for (const mode of MODES) {
+    nodeTest(`${name} [kernels: ${mode === false ? 'js' : mode === true ? 'default' : 'wasm'}]`, () => {
+      setWasmKernels(mode);
+      fn();
+    });
+  }
+}
 
 const int8Sym = { symmetric: true, reduceRange: false };
 const uint8Asym = { symmetric: false, reduceRange: false };
@@ -175,6 +189,14 @@ test('per-tensor: uint8 [2, 6] range and int8 symmetric', () => {
   assert.deepEqual([z.scale, z.zeroPoint, z.data.length], [1, 0, 0]);
   const zeros = quantizePerTensor(new Float32Array(5), 'uint8', uint8Asym);
   assert.deepEqual([zeros.scale, zeros.zeroPoint], [1, 0]);
+  assert.deepEqual(computePerTensorParams(f32(2, 6, 4), 'uint8', uint8Asym), { scale: Math.fround(6 / 255), zeroPoint: 0 });
+  assert.deepEqual(computePerTensorParams(f32(...A, ...B), 'int8', int8Sym), { scale: 1 / 8, zeroPoint: 0 });
+  // A caller-provided output is filled in place; a wrong type or length is refused.
+  const into = new Uint8Array(3);
+  assert.equal(quantizePerTensor(f32(2, 6, 4), 'uint8', uint8Asym, into).data, into);
+  assert.deepEqual(arr(into), [85, 255, 170]);
+  assert.throws(() => quantizePerTensor(f32(2, 6, 4), 'int8', int8Sym, new Uint8Array(3)), RangeError);
+  assert.throws(() => quantizePerChannel(f32(2, 6, 4), [3], 0, 'uint8', uint8Asym, new Uint8Array(2)), RangeError);
 });
 
 test('quantizePerChannelWith gives the same bytes as quantizePerChannel for its own parameters', () => {

@@ -11,6 +11,7 @@ export {
   quantizePerTensor,
   quantizePerChannel,
   computePerChannelParams,
+  computePerTensorParams,
   quantizePerChannelWith,
   dequantizeLinear,
   dequantizePerChannel,

@@ -10,10 +10,14 @@
 // - The clip is to the full range of the type (ORT's quantize_nparray asks for
 //   reduce_range=False, symmetric=False), not the symmetric/reduced range the scale came from.
 //
-// This is the hot path for big models, so: typed arrays only, one pass to find the ranges laid
-// out for the channel axis and one pass to quantize, no closures or Math.min/max per element,
-// and kernels kept monomorphic (8-bit outputs are written through a Uint8Array view: storing a
-// negative integer into a Uint8Array wraps modulo 256, which is exactly the int8 byte).
+// This is the hot path for big models, so: typed arrays only; a range pass laid out for the
+// channel axis (contiguous blocks, or rows when the axis is last) then a quantize pass, fused into
+// one read of the tensor when each channel is one block; no closures or Math.min/max per element;
+// the clip tested once per element instead of computed; kernels kept monomorphic (8-bit outputs
+// are written through a Uint8Array view: storing a negative integer into a Uint8Array wraps
+// modulo 256, which is exactly the int8 byte). For 8-bit outputs the WebAssembly SIMD kernels of
+// wasm-kernels.ts do both passes (about 10× the JavaScript ones); the JavaScript kernels remain
+// for 16/32-bit outputs, short channel blocks, custom clip ranges, and runtimes without SIMD.
 import { ROUND_MAGIC } from './round.js';
 import { computeScaleZeroPoint } from './scale.js';
 import { newQuantizedArray, qRange, typeRange } from './ranges.js';
@@ -25,6 +29,8 @@ import type { WasmKernels } from './wasm-kernels.js';
 // where they are available; they give the same bytes as the JavaScript kernels below.
 let wasmLoaded: WasmKernels | null | undefined;
 let wasmWanted = true;
+/** Channel blocks shorter than this stay in JavaScript: copying them in and out costs more. */
+let wasmMinRun = WASM_MIN_RUN;
 
 function wasmKernels(): WasmKernels | null {
   if (!wasmWanted) return null;
@@ -33,11 +39,13 @@ function wasmKernels(): WasmKernels | null {
 }
 
 /**
- * Turns the WebAssembly SIMD kernels on (the default) or off, e.g. to compare them with the
- * JavaScript ones. Returns whether they are in use now (false where WebAssembly SIMD is missing).
+ * Turns the WebAssembly SIMD kernels on (true, the default) or off (false), e.g. to compare them
+ * with the JavaScript ones; 'always' also sends the shortest runs to them (for tests). Returns
+ * whether they are in use now (false where WebAssembly SIMD is missing).
  */
-export function setWasmKernels(enabled: boolean): boolean {
-  wasmWanted = enabled;
+export function setWasmKernels(mode: boolean | 'always'): boolean {
+  wasmWanted = mode !== false;
+  wasmMinRun = mode === 'always' ? 1 : WASM_MIN_RUN;
   return wasmKernels() !== null;
 }
 
@@ -179,10 +187,19 @@ function quantizeRun8(
   hi: number,
   out: Uint8Array,
 ): void {
+  // Quotients strictly within half a step of [lo - zp, hi - zp] round into range: no clip needed.
+  // Testing that first (a branch that is almost never taken for weights) is much cheaper in V8
+  // than clipping every value.
+  const qlo = lo - zp - 0.5;
+  const qhi = hi - zp + 0.5;
   for (let i = start; i < end; i++) {
-    let v = Math.fround(x[i]! / scale) + ROUND_MAGIC - ROUND_MAGIC + zp;
-    v = v < lo ? lo : v;
-    out[i] = v > hi ? hi : v;
+    const q = Math.fround(x[i]! / scale);
+    if (q > qlo && q < qhi) {
+      out[i] = q + ROUND_MAGIC - ROUND_MAGIC + zp;
+    } else {
+      const v = q + ROUND_MAGIC - ROUND_MAGIC + zp; // NaN fails both tests below and is stored as 0
+      out[i] = v < lo ? lo : v > hi ? hi : v;
+    }
   }
 }
 
@@ -200,9 +217,14 @@ function quantizeRows8(
   let i = 0;
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++, i++) {
-      let v = Math.fround(x[i]! / scales[c]!) + ROUND_MAGIC - ROUND_MAGIC + zps[c]!;
-      v = v < lo ? lo : v;
-      out[i] = v > hi ? hi : v;
+      const zp = zps[c]!;
+      const q = Math.fround(x[i]! / scales[c]!);
+      if (q > lo - zp - 0.5 && q < hi - zp + 0.5) {
+        out[i] = q + ROUND_MAGIC - ROUND_MAGIC + zp;
+      } else {
+        const v = q + ROUND_MAGIC - ROUND_MAGIC + zp;
+        out[i] = v < lo ? lo : v > hi ? hi : v;
+      }
     }
   }
 }
@@ -218,10 +240,19 @@ function quantizeRunWide(
   hi: number,
   out: Uint16Array | Int32Array,
 ): void {
+  // Quotients strictly within half a step of [lo - zp, hi - zp] round into range: no clip needed.
+  // Testing that first (a branch that is almost never taken for weights) is much cheaper in V8
+  // than clipping every value.
+  const qlo = lo - zp - 0.5;
+  const qhi = hi - zp + 0.5;
   for (let i = start; i < end; i++) {
-    let v = Math.fround(x[i]! / scale) + ROUND_MAGIC - ROUND_MAGIC + zp;
-    v = v < lo ? lo : v;
-    out[i] = v > hi ? hi : v;
+    const q = Math.fround(x[i]! / scale);
+    if (q > qlo && q < qhi) {
+      out[i] = q + ROUND_MAGIC - ROUND_MAGIC + zp;
+    } else {
+      const v = q + ROUND_MAGIC - ROUND_MAGIC + zp; // NaN fails both tests below and is stored as 0
+      out[i] = v < lo ? lo : v > hi ? hi : v;
+    }
   }
 }
 
@@ -239,9 +270,14 @@ function quantizeRowsWide(
   let i = 0;
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++, i++) {
-      let v = Math.fround(x[i]! / scales[c]!) + ROUND_MAGIC - ROUND_MAGIC + zps[c]!;
-      v = v < lo ? lo : v;
-      out[i] = v > hi ? hi : v;
+      const zp = zps[c]!;
+      const q = Math.fround(x[i]! / scales[c]!);
+      if (q > lo - zp - 0.5 && q < hi - zp + 0.5) {
+        out[i] = q + ROUND_MAGIC - ROUND_MAGIC + zp;
+      } else {
+        const v = q + ROUND_MAGIC - ROUND_MAGIC + zp;
+        out[i] = v < lo ? lo : v > hi ? hi : v;
+      }
     }
   }
 }
@@ -303,7 +339,7 @@ function quantizeChannels(
       w.quantizeRows(x, outer, channels, scales, zps, unsigned, view);
       return;
     }
-    if (inner >= WASM_MIN_RUN) {
+    if (inner >= wasmMinRun) {
       let i = 0;
       for (let o = 0; o < outer; o++) {
         for (let c = 0; c < channels; c++, i += inner) w.quantizeRun(x, i, i + inner, scales[c]!, zps[c]!, unsigned, view);
@@ -351,10 +387,17 @@ export function quantizeLinear(
  * (with 0 included), scale and zero point from computeScaleZeroPoint, values clipped to the
  * type's full range.
  */
-export function quantizePerTensor(x: Float32Array, type: QuantType, opts: QuantizeOptions): PerTensorResult {
+export function quantizePerTensor(
+  x: Float32Array,
+  type: QuantType,
+  opts: QuantizeOptions,
+  out?: QuantizedArray,
+): PerTensorResult {
   const l: ChannelLayout = { axis: 0, outer: 1, channels: 1, inner: x.length };
+  const data = outputFor(type, x.length, out);
+  const fused = quantizeFused(x, l, type, opts, data);
+  if (fused !== null) return { data, scale: fused.scales[0]!, zeroPoint: fused.zeroPoints[0]! };
   const { scales, zeroPoints } = perChannelParams(x, l, type, opts);
-  const data = newQuantizedArray(type, x.length);
   const clip = typeRange(type);
   const scale = scales[0]!;
   const zeroPoint = zeroPoints[0]!;
@@ -366,7 +409,8 @@ export function quantizePerTensor(x: Float32Array, type: QuantType, opts: Quanti
  * Per-channel quantization: one scale and zero point per index of `axis` (negative counts from
  * the end), each from that slice's range, as ORT's per-channel weight quantization
  * (quantize_weight_per_channel_impl / _calc_initializer_quant_params + quantize_onnx_initializer).
- * `x` is the row-major data of a tensor of `shape`.
+ * `x` is the row-major data of a tensor of `shape`. `out`, when given, receives the values
+ * (e.g. a view into the buffer the model is written from) instead of a new array.
  */
 export function quantizePerChannel(
   x: Float32Array,
@@ -374,14 +418,74 @@ export function quantizePerChannel(
   axis: number,
   type: QuantType,
   opts: QuantizeOptions,
+  out?: QuantizedArray,
 ): PerChannelResult {
   const l = channelLayout(shape, axis);
   checkLength(x, l, shape);
+  const data = outputFor(type, x.length, out);
+  const fused = quantizeFused(x, l, type, opts, data);
+  if (fused !== null) return { data, ...fused };
   const { scales, zeroPoints } = perChannelParams(x, l, type, opts);
-  const data = newQuantizedArray(type, x.length);
   const clip = typeRange(type);
   quantizeChannels(x, l, Float64Array.from(scales), Float64Array.from(zeroPoints), clip.qmin, clip.qmax, data);
   return { data, scales, zeroPoints };
+}
+
+/** `out` when given (checked), else a new array: lets a caller write straight into its own buffer. */
+function outputFor(type: QuantType, length: number, out: QuantizedArray | undefined): QuantizedArray {
+  if (out === undefined) return newQuantizedArray(type, length);
+  if (quantTypeOf(out) !== type || out.length !== length) {
+    throw new RangeError(`output must be ${length} elements of ${type}, got ${out.length} of ${quantTypeOf(out)}`);
+  }
+  return out;
+}
+
+/**
+ * When each channel is one contiguous block (nothing before the axis) that fits the SIMD
+ * kernels' staging area, finds its range and quantizes it while it is there: the tensor is read
+ * from memory once instead of twice. Same arithmetic as the two passes; null where it does not apply.
+ */
+function quantizeFused(
+  x: Float32Array,
+  l: ChannelLayout,
+  type: QuantType,
+  opts: QuantizeOptions,
+  data: QuantizedArray,
+): { scales: Float32Array; zeroPoints: QuantizedArray } | null {
+  const { outer, channels, inner } = l;
+  if (outer !== 1 || (channels > 1 && inner === 1) || inner < wasmMinRun) return null;
+  const clip = typeRange(type);
+  const w = wasmFor(data, clip.qmin, clip.qmax);
+  const view = kernelView(data);
+  if (w === null || !(view instanceof Uint8Array) || !w.fitsStage(inner)) return null;
+  const { qmin, qmax } = qRange(type, opts);
+  const symmetricOnly = opts.symmetric && opts.minRealRange === undefined;
+  const params = (rmin: number, rmax: number): { scale: number; zeroPoint: number } =>
+    computeScaleZeroPoint(rmin, rmax, qmin, qmax, opts.symmetric, opts.minRealRange);
+  const scales = new Float32Array(channels);
+  const zeroPoints = newQuantizedArray(type, channels);
+  const unsigned = data instanceof Uint8Array;
+  for (let c = 0, i = 0; c < channels; c++, i += inner) {
+    const p = w.quantizeBlockWithRange(x, i, i + inner, symmetricOnly, params, unsigned, view);
+    scales[c] = p.scale;
+    zeroPoints[c] = p.zeroPoint;
+  }
+  return { scales, zeroPoints };
+}
+
+/**
+ * Per-tensor scale and zero point without quantizing (the range of all of x). The same as
+ * computePerChannelParams(x, [1, x.length], 0, ...) — note that shape [x.length] with axis 0
+ * would make every element its own channel.
+ */
+export function computePerTensorParams(
+  x: Float32Array,
+  type: QuantType,
+  opts: QuantizeOptions,
+): { scale: number; zeroPoint: number } {
+  const l: ChannelLayout = { axis: 0, outer: 1, channels: 1, inner: x.length };
+  const { scales, zeroPoints } = perChannelParams(x, l, type, opts);
+  return { scale: scales[0]!, zeroPoint: zeroPoints[0]! };
 }
 
 /**
@@ -412,7 +516,7 @@ function perChannelParams(
   const zeroPoints = newQuantizedArray(type, channels);
   const w = wasmKernels();
   const rows = inner === 1 && channels > 1;
-  const wasmBlocks = w !== null && !rows && inner >= WASM_MIN_RUN;
+  const wasmBlocks = w !== null && !rows && inner >= wasmMinRun;
   if (opts.symmetric && opts.minRealRange === undefined) {
     // Symmetric needs only max |x|: rmin = -absmax, rmax = absmax gives the same scale.
     const absmax = new Float64Array(channels);

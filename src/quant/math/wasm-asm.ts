@@ -105,7 +105,7 @@ export interface FuncDef {
 }
 
 /** A module with one exported memory ("memory", `pages` × 64 KiB initially) and the functions. */
-export function assemble(funcs: FuncDef[], pages: number): Uint8Array {
+export function assemble(funcs: FuncDef[], pages: number): Uint8Array<ArrayBuffer> {
   const types = vec(funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]));
   const funcSec = vec(funcs.map((_, i) => uleb(i)));
   const mem = vec([[0x00, ...uleb(pages)]]);
@@ -120,7 +120,7 @@ export function assemble(funcs: FuncDef[], pages: number): Uint8Array {
       return [...uleb(body.length), ...body];
     }),
   );
-  return Uint8Array.from([
+  return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, types),
     ...section(3, funcSec),

@@ -401,6 +401,41 @@ export class WasmKernels {
     }
   }
 
+  /** Whether a block of `n` floats fits the staging area, for quantizeBlockWithRange. */
+  fitsStage(n: number): boolean {
+    return n <= STAGE;
+  }
+
+  /**
+   * Range pass and quantize pass over one block (n <= STAGE) copied into the module once: the
+   * block's max |x| (symmetric) or min/max (and 0) go to `params`, whose scale and zero point
+   * then quantize it. Saves reading the tensor from memory twice when each channel is one block.
+   */
+  quantizeBlockWithRange(
+    x: Float32Array,
+    start: number,
+    end: number,
+    symmetric: boolean,
+    params: (rmin: number, rmax: number) => { scale: number; zeroPoint: number },
+    unsigned: boolean,
+    out: Uint8Array,
+  ): { scale: number; zeroPoint: number } {
+    const { inp, out: o } = this.layout(0, 0, STAGE);
+    const n = end - start;
+    this.f32.set(x.subarray(start, end), inp >> 2);
+    let p: { scale: number; zeroPoint: number };
+    if (symmetric) {
+      const m = this.ex.absmax(inp, n);
+      p = params(-m, m);
+    } else {
+      this.ex.minmax(inp, n, 0);
+      p = params(this.f32[0]!, this.f32[1]!);
+    }
+    (unsigned ? this.ex.quant_u8 : this.ex.quant_s8)(inp, n, o, p.scale, p.zeroPoint);
+    out.set(this.u8.subarray(o, o + n), start);
+    return p;
+  }
+
   /** As quantizeRun with a scale and zero point per column, the channel axis last. */
   quantizeRows(
     x: Float32Array,
