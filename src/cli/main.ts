@@ -25,7 +25,8 @@ export async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
   if (argv.includes('--no-color') || process.env.NO_COLOR) chalk.level = 0;
   try {
-    await buildProgram().parseAsync(argv);
+    // Global flags may stand anywhere (before or after the subcommand): taken out here.
+    await buildProgram().parseAsync(argv.filter((a, i) => i < 2 || (a !== '--verbose' && a !== '--no-color')));
   } catch (err) {
     process.exitCode = reportError(err, verbose);
   }
