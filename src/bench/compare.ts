@@ -4,6 +4,7 @@
 // measured on the first sample. The result is plain data (JSON-serialisable)
 // for the terminal table (report/compare-text.ts) and --json.
 import { existsSync, statSync } from 'node:fs';
+import { ndArrayToTensor } from '../calib/to-ort.js';
 import { basename } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { Sample } from '../calib/dataset.js';
@@ -120,14 +121,6 @@ export function modelFileInfo(file: string): ModelFileInfo {
   const side = `${file}.data`;
   if (existsSync(side)) bytes += statSync(side).size;
   return { file, bytes };
-}
-
-/** An NdArray as an ONNX Runtime tensor of the same dtype and shape, sharing its data. */
-export function ndArrayToTensor(a: NdArray): ort.Tensor {
-  // Every NdArray dtype has an ORT type of the same name and storage
-  // (float16: Uint16Array of half bits; bool: Uint8Array of 0/1).
-  const type: DType = a.dtype;
-  return new ort.Tensor(type, a.data as ort.Tensor.DataTypeMap[typeof type], a.shape);
 }
 
 /** A JSON-safe number: Infinity becomes null (the caller documents what null means). */

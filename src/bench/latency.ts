@@ -3,6 +3,7 @@
 // (clock boost, thermal throttling, a noisy neighbour) hits both alike. The
 // order within a round alternates (A B, then B A, ...) so that neither model
 // always runs right after the other with its caches warm.
+import { mulberry32 } from '../prng.js';
 import type ort from 'onnxruntime-node';
 
 /** Anything that runs feeds: an ort.InferenceSession, or a stand-in in tests. */
@@ -260,15 +261,4 @@ function select(v: Float64Array, k: number): number {
     else break;
   }
   return v[k]!;
-}
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

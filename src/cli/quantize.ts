@@ -8,12 +8,12 @@ import chalk from 'chalk';
 import { UsageError, GateError } from '../errors.js';
 import { loadModel } from '../onnx/load.js';
 import { saveModel } from '../onnx/save.js';
-import { quantizeStatic, type QuantizeReport } from '../quant/quantize-model.js';
+import { inputSpecs, quantizeStatic, type QuantizeReport } from '../quant/quantize-model.js';
 import { openDataset } from '../calib/dataset.js';
 import { compareModels, type CompareResult } from '../bench/compare.js';
 import { fidelityWarnings, formatComparison } from '../report/compare-text.js';
 import { openSessionFor } from '../quant/ort-session.js';
-import { formatBytes, heading } from './format.js';
+import { heading } from './format.js';
 
 interface QuantizeCliOptions {
   int8?: boolean;
@@ -101,7 +101,7 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
   let comparison: CompareResult | undefined;
   if (opts.bench) {
     const evalPath = opts.eval ?? opts.calibrate;
-    const inputs = (await import('../quant/quantize-model.js')).inputSpecs(outcome.proto).map((s) => s.name);
+    const inputs = inputSpecs(outcome.proto).map((s) => s.name);
     const dataset = openDataset(evalPath, inputs);
     const labels = readLabels(opts.labels ?? (existsSync(join(evalPath, 'labels.json')) ? join(evalPath, 'labels.json') : undefined));
     const cbar = progressBar('comparing');
@@ -184,5 +184,3 @@ function formatReport(input: string, output: string, r: QuantizeReport): string 
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
 }
-
-export { formatBytes };

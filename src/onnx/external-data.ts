@@ -2,11 +2,11 @@
 // from their external_data entries, checked against their side files at load
 // (without reading them), and read lazily, one tensor at a time, by
 // positional reads on a file descriptor kept open per side file.
-import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { readFully } from './file-io.js';
-import { DataLocation, int64ToNumber, type TensorProto } from './proto.js';
+import { DataLocation, type TensorProto } from './proto.js';
 
 export interface ExternalRef {
   location: string;
@@ -119,9 +119,3 @@ export class ExternalDataStore {
     return new Map(this.sizes);
   }
 }
-
-export function fileSizeOf(fd: number): number {
-  return fstatSync(fd).size;
-}
-
-export { int64ToNumber };

@@ -2,7 +2,7 @@
 // subgraphs, so that rewrites are local edits; and unique names across all
 // scopes. ONNX names are unique across nested scopes (a subgraph may read an
 // outer value but not redefine it), so one map per kind serves all graphs.
-import { allGraphs, subgraphsOf, type GraphScope } from './graph-walk.js';
+import { allGraphs, type GraphScope } from './graph-walk.js';
 import type { ModelProto, NodeProto, TensorProto } from './proto.js';
 
 export interface Use {
@@ -97,5 +97,3 @@ export class GraphIndex {
     return this.names.has(name);
   }
 }
-
-export { subgraphsOf };

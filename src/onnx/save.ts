@@ -44,7 +44,7 @@ export function saveModel(model: ModelProto, file: string, options: SaveOptions 
   let external = options.externalData === true;
   let autoExternal = false;
   if (options.externalData === undefined || options.externalData === 'auto') {
-    if (inlineSizeEstimate(model, source) > PROTOBUF_LIMIT) {
+    if (inlineSizeEstimate(model) > PROTOBUF_LIMIT) {
       external = true;
       autoExternal = true;
     }
@@ -94,12 +94,11 @@ function writeChunks(path: string, model: ModelProto): number {
 }
 
 /** Size of the model if every tensor were inline. */
-export function inlineSizeEstimate(model: ModelProto, source: TensorSource): number {
+export function inlineSizeEstimate(model: ModelProto): number {
   let size = encodeModelChunks(model).length;
   forEachModelTensor(model, (t) => {
     if (isExternal(t)) size += (tensorByteLength(t) ?? 0) + 16;
   });
-  void source;
   return size;
 }
 

@@ -1,7 +1,7 @@
 // What `quantize inspect` reports about a model: a plain data structure, the
 // CLI formats it as a table or JSON.
 import { basename } from 'node:path';
-import { DataType, dtypeName } from './dtypes.js';
+import { dtypeName } from './dtypes.js';
 import { allGraphs } from './graph-walk.js';
 import { isExternal, parseExternalRef } from './external-data.js';
 import type { Model } from './model.js';
@@ -131,5 +131,3 @@ export function summarizeModel(model: Model): ModelSummary {
     metadata,
   };
 }
-
-export { DataType };

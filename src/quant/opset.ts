@@ -4,7 +4,6 @@
 // (attributes that became inputs). Otherwise the caller quantizes per tensor
 // at the current opset and says why.
 import { makeTensor } from '../onnx/build.js';
-import { DataType } from '../onnx/dtypes.js';
 import { allGraphs, type GraphScope } from '../onnx/graph-walk.js';
 import { int64ToNumber, toLong, type ModelProto, type NodeProto } from '../onnx/proto.js';
 import { attrFloat, attrInt, attrInts, nodeLabel, removeAttr } from './graph-edit.js';
@@ -177,5 +176,3 @@ export function minimumIrVersion(opset: number): number {
   if (opset <= 22) return 10;
   return 11;
 }
-
-export { DataType };

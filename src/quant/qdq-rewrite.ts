@@ -56,9 +56,12 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
   // bias to fit int32, ORT enlarges the weight scale first. Do the same, so
   // weights are quantized once with their final scales.
   const weightScales = new Map<string, Float32Array>();
+  // Each weight is read (and, for FLOAT16, converted) once for both passes.
+  const weightData = new Map<string, Float32Array>();
   for (const [name, axis] of plan.weights) {
     const t = editor.initializer(name)!;
     const data = model.float32(t);
+    weightData.set(name, data);
     const shape = tensorShape(t);
     const p = axis === null
       ? computePerChannelParams(data, [1, data.length], 0, 'int8', { symmetric: true, reduceRange: opts.reduceRange })
@@ -74,7 +77,7 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
 
   for (const [name, axis] of plan.weights) {
     const t = editor.initializer(name)!;
-    const data = model.float32(t);
+    const data = weightData.get(name)!;
     const shape = tensorShape(t);
     const scales = storable(weightScales.get(name)!, floatType);
     const zeros = new Int8Array(scales.length);

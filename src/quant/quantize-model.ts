@@ -3,7 +3,7 @@
 // calibrate activations in ONNX Runtime on the user's samples, rewrite to
 // QDQ, and check that ONNX Runtime loads and runs the result.
 import { cloneMessage } from '../onnx/clone.js';
-import { DataType, dtypeName } from '../onnx/dtypes.js';
+import { DataType } from '../onnx/dtypes.js';
 import { GraphIndex } from '../onnx/graph-index.js';
 import type { Model } from '../onnx/model.js';
 import type { ModelProto } from '../onnx/proto.js';
@@ -83,13 +83,13 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
   const proto = cloneMessage(model.proto);
   const index = new GraphIndex(proto);
   const uniqueName = (base: string): string => index.uniqueName(base);
-  const editor = new GraphEditor(proto.graph!);
   const notes: string[] = [];
   const floatType = modelFloatType(proto);
 
+  // The editor is made after promotion so it sees the promoted initializers.
   const promotedConstants = promoteConstants(proto.graph!);
-  const editorAfter = new GraphEditor(proto.graph!);
-  const folded = foldBatchNorms(model, editorAfter, uniqueName);
+  const editor = new GraphEditor(proto.graph!);
+  const folded = foldBatchNorms(model, editor, uniqueName);
 
   // Opset: per-channel DequantizeLinear needs 13, FLOAT16 scales need 19.
   const from = defaultOpset(proto);
@@ -109,15 +109,14 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
       throw new RuntimeFailure(`${model.file}: cannot quantize at opset ${from} and cannot raise it to ${needed}: ${check.blockers.join('; ')}`);
     }
   }
-  void editor;
 
-  const plan = planQuantization(editorAfter, { perTensor: !perChannel, exclude: new Set(opts.exclude ?? []) });
+  const plan = planQuantization(editor, { perTensor: !perChannel, exclude: new Set(opts.exclude ?? []) });
   if (plan.quantizedNodes.size === 0) throw new RuntimeFailure(`${model.file}: nothing to quantize (${[...plan.floatNodes.keys()].join('; ')})`);
   notes.push(...plan.notes);
 
   const ranges = await calibrate(proto, plan, floatType, dataset, specs, model.file, opts);
   const params = activationParams(plan, ranges);
-  rewriteQdq(model, editorAfter, plan, params, { reduceRange: opts.reduceRange ?? true, floatType, uniqueName });
+  rewriteQdq(model, editor, plan, params, { reduceRange: opts.reduceRange ?? true, floatType, uniqueName });
 
   proto.metadataProps = [...(proto.metadataProps ?? []).filter((e) => e.key !== 'onnx-quantize'), {
     key: 'onnx-quantize',
@@ -201,5 +200,3 @@ async function checkInRuntime(proto: ModelProto, file: string, dataset: Dataset,
     await session.release();
   }
 }
-
-export { dtypeName };

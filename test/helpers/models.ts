@@ -5,6 +5,7 @@
 //
 // Also here: random inputs for a model (randomInputs) and calibration sample
 // files in np.savez's layout (writeSamples).
+import { mulberry32 } from '../../src/prng.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
@@ -41,17 +42,7 @@ export interface GeneratedModel {
 
 // ---------------------------------------------------------------- randomness
 
-/** mulberry32: a small seeded PRNG giving floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** A seeded source of uniform and normal numbers. */
 export class Rng {

@@ -9,18 +9,10 @@ import { summarizeModel } from '../../src/onnx/summary.js';
 import { encodeModelChunks } from '../../src/onnx/encode-chunks.js';
 import { ModelFormatError } from '../../src/errors.js';
 import { fixturePath } from '../helpers/paths.js';
+import { mulberry32 } from '../../src/prng.js';
 
-// A deterministic generator, so a failure can be replayed.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A deterministic generator (mulberry32), so a failure can be replayed.
+const rng = mulberry32;
 
 const corpus = [
   fixturePath('digits', 'model.onnx'),

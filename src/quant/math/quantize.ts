@@ -229,7 +229,11 @@ function quantizeRows8(
   }
 }
 
-/** As quantizeRun8, for 16- and 32-bit outputs. */
+/**
+ * As quantizeRun8, for 16- and 32-bit outputs. Written out again on purpose: one
+ * loop per output array type keeps each loop monomorphic in V8, the reason the
+ * hot loops are not shared.
+ */
 function quantizeRunWide(
   x: Float32Array,
   start: number,

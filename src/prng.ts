@@ -1,0 +1,12 @@
+// mulberry32: a small seeded PRNG giving floats in [0, 1). Used where runs
+// must be repeatable (bootstrap intervals, generated test models, fuzzing).
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
