@@ -32,6 +32,7 @@ export async function calibrateMinMax(
   openSession: CalibrationSession, onSample?: (done: number) => void,
 ): Promise<Map<string, Range>> {
   const ranges = new Map<string, Range>();
+  if (tensors.length === 0) return ranges; // weight-only plans calibrate nothing
   const session = await openSession(exposeTensors(model, tensors, elemType));
   try {
     let done = 0;

@@ -31,6 +31,7 @@ interface QuantizeCliOptions {
   externalData?: boolean;
   threads?: string;
   maxAccuracyDrop?: string;
+  minIntensity?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -45,6 +46,7 @@ export function registerQuantize(program: Command): void {
     .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
     .option('--no-reduce-range', 'full 8-bit weights; by default weights use 7 bits ([-64, 64]) because ONNX Runtime\'s u8×s8 kernels saturate on x86 CPUs without VNNI')
     .option('--exclude <names>', 'node names or op types to keep in float (comma separated, repeatable)', collect, [])
+    .option('--min-intensity <n>', 'multiply-adds per activation element below which a Conv/MatMul/Gemm keeps only int8 weights (default 16; 0 quantizes all)')
     .option('--no-bench', 'skip the comparison with the original after writing')
     .option('--eval <samples>', 'samples for the comparison (default: the calibration samples)')
     .option('--labels <file>', 'labels.json mapping sample file name to class index (default: labels.json in the eval folder)')
@@ -80,12 +82,14 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
   const maxDrop = opts.maxAccuracyDrop === undefined ? undefined : Number(opts.maxAccuracyDrop);
   if (maxDrop !== undefined && !(maxDrop >= 0)) throw new UsageError('--max-accuracy-drop must be a number >= 0');
 
+  const minIntensity = opts.minIntensity === undefined ? undefined : Number(opts.minIntensity);
+  if (minIntensity !== undefined && !(minIntensity >= 0)) throw new UsageError('--min-intensity must be a number >= 0');
   const model = loadModel(modelPath);
   const bar = progressBar('calibrating');
   let outcome;
   try {
     outcome = await quantizeStatic(model, {
-      calibrate: opts.calibrate, perTensor: opts.perTensor, reduceRange: opts.reduceRange, exclude: opts.exclude,
+      calibrate: opts.calibrate, perTensor: opts.perTensor, reduceRange: opts.reduceRange, exclude: opts.exclude, minIntensity,
       onProgress: (done, total) => bar?.update(done, total),
     });
   } finally {
@@ -177,9 +181,10 @@ function formatReport(input: string, output: string, r: QuantizeReport): string 
   const lines: string[] = [];
   lines.push(`${heading('Quantized')} ${input} → ${output}`);
   lines.push(`mode: static INT8 (QDQ), MinMax calibration on ${r.samples} sample${r.samples === 1 ? '' : 's'}; weights int8 ${r.perChannel ? 'per channel' : 'per tensor'}, activations uint8`);
-  lines.push(`quantized: ${Object.entries(r.quantized).map(([op, n]) => `${n} ${op}`).join(', ')}`);
+  lines.push(`quantized (integer kernels): ${Object.entries(r.quantized).map(([op, n]) => `${n} ${op}`).join(', ')}`);
   if (r.foldedBatchNorms) lines.push(`folded ${r.foldedBatchNorms} BatchNormalization into the Conv before it`);
   if (r.promotedConstants) lines.push(`read ${r.promotedConstants} weights from Constant nodes`);
+  for (const w of r.weightOnly) lines.push(`weight-only (int8 weights, float math): ${w.nodes.length} node${w.nodes.length > 1 ? 's' : ''} (${w.reason}): ${w.nodes.slice(0, 6).join(', ')}${w.nodes.length > 6 ? ', …' : ''}`);
   for (const f of r.float) lines.push(chalk.dim(`left float: ${f.nodes.length} node${f.nodes.length > 1 ? 's' : ''} (${f.reason}): ${f.nodes.slice(0, 6).join(', ')}${f.nodes.length > 6 ? ', …' : ''}`));
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n');

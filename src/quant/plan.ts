@@ -5,7 +5,7 @@
 import type { GraphProto, NodeProto } from '../onnx/proto.js';
 import { tensorShape } from '../onnx/tensor-data.js';
 import type { GraphEditor } from './graph-edit.js';
-import { RULES, type Marks, type RuleContext } from './rules.js';
+import { RECURRENT_OPS, RULES, type Marks, type RuleContext } from './rules.js';
 
 export type ParamSource =
   | { kind: 'own' }
@@ -27,6 +27,10 @@ export interface QuantPlan {
   /** Activation tensors to get a QuantizeLinear/DequantizeLinear pair, with where their parameters come from. */
   activations: Map<string, ParamSource>;
   quantizedNodes: Set<NodeProto>;
+  /** Nodes whose weight alone is stored as int8 (activations float), grouped by reason. */
+  weightOnlyNodes: Map<string, NodeProto[]>;
+  /** Weights read by at least one fully quantized node (integer kernels: reduce_range applies). */
+  kernelWeights: Set<string>;
   /** Nodes left in float, grouped by reason. */
   floatNodes: Map<string, NodeProto[]>;
   notes: string[];
@@ -36,11 +40,25 @@ export interface PlanOptions {
   perTensor: boolean;
   /** Node names or op types to keep in float. */
   exclude: Set<string>;
+  /** Element counts of activation tensors (first calibration sample), for the cost rule. */
+  elementCounts?: Map<string, number>;
+  /** Multiply-adds per activation element below which a weight op is weight-only (default 16). */
+  minIntensity?: number;
 }
+
+export const DEFAULT_MIN_INTENSITY = 16;
 
 export function planQuantization(editor: GraphEditor, opts: PlanOptions): QuantPlan {
   const graph: GraphProto = editor.graph;
-  const plan: QuantPlan = { weights: new Map(), biases: [], activations: new Map(), quantizedNodes: new Set(), floatNodes: new Map(), notes: [] };
+  const plan: QuantPlan = { weights: new Map(), biases: [], activations: new Map(), quantizedNodes: new Set(), weightOnlyNodes: new Map(),
+    kernelWeights: new Set(), floatNodes: new Map(), notes: [] };
+  const weightOnly = new Set<NodeProto>();
+  // Tensors in and out of recurrent ops stay float: quantizing an LSTM's state
+  // path has been seen to destroy such models (frame F1 0.97 -> 0.03).
+  const recurrent = new Set<string>();
+  for (const n of editor.nodes) {
+    if (RECURRENT_OPS.has(n.opType ?? '') && !n.domain) for (const t of [...(n.input ?? []), ...(n.output ?? [])]) if (t) recurrent.add(t);
+  }
   const producer = new Map<string, NodeProto>();
   const consumers = new Map<string, number>();
   for (const n of editor.nodes) {
@@ -65,6 +83,11 @@ export function planQuantization(editor: GraphEditor, opts: PlanOptions): QuantP
       const p = producer.get(name);
       return p && plan.quantizedNodes.has(p) ? p.opType ?? undefined : undefined;
     },
+    elementCount: (name) => opts.elementCounts?.get(name),
+    constantSize: (name) => tensorShape(editor.initializer(name)!).reduce((a, b) => a * b, 1),
+    constantDim: (name, axis) => tensorShape(editor.initializer(name)!)[axis],
+    isRecurrent: (name) => recurrent.has(name) && !editor.initializers.has(name),
+    minIntensity: opts.minIntensity ?? DEFAULT_MIN_INTENSITY,
     consumerCount: (name) => consumers.get(name) ?? 0,
   };
 
@@ -99,7 +122,16 @@ export function planQuantization(editor: GraphEditor, opts: PlanOptions): QuantP
       leaveFloat(node, `${op}: ${marks}`);
       continue;
     }
-    plan.quantizedNodes.add(node);
+    if (marks.weightOnly) {
+      const list = plan.weightOnlyNodes.get(marks.weightOnly) ?? [];
+      list.push(node);
+      plan.weightOnlyNodes.set(marks.weightOnly, list);
+      weightOnly.add(node);
+    } else {
+      plan.quantizedNodes.add(node);
+      if (marks.weight) plan.kernelWeights.add(marks.weight.name);
+    }
+    if (marks.fixedOutput) plan.activations.set(marks.fixedOutput.name, { kind: 'fixed', min: marks.fixedOutput.min, max: marks.fixedOutput.max });
     for (const a of marks.activations) markActivation(a, { kind: 'own' });
     for (const o of marks.outputs) markActivation(o, { kind: 'own' });
     if (marks.shares) plan.activations.set(marks.shares.output, { kind: 'shared', from: marks.shares.input });

@@ -63,9 +63,12 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
     const data = model.float32(t);
     weightData.set(name, data);
     const shape = tensorShape(t);
+    // reduce_range guards ORT's integer kernels; a weight-only weight is
+    // dequantized to float at load and keeps all 8 bits.
+    const reduceRange = opts.reduceRange && plan.kernelWeights.has(name);
     const p = axis === null
-      ? computePerChannelParams(data, [1, data.length], 0, 'int8', { symmetric: true, reduceRange: opts.reduceRange })
-      : computePerChannelParams(data, shape, axis, 'int8', { symmetric: true, reduceRange: opts.reduceRange });
+      ? computePerChannelParams(data, [1, data.length], 0, 'int8', { symmetric: true, reduceRange })
+      : computePerChannelParams(data, shape, axis, 'int8', { symmetric: true, reduceRange });
     weightScales.set(name, p.scales);
   }
   for (const b of plan.biases) {
@@ -112,7 +115,7 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
     head.push(makeNode('DequantizeLinear', [qName, sName, zName], [dq], uniqueName(`${b.name}_DequantizeLinear`), perChannel ? { axis: 0 } : {}));
     GraphEditor.replaceInput(b.node, b.name, dq);
   }
-  for (const node of plan.quantizedNodes) {
+  for (const node of [...plan.quantizedNodes, ...[...plan.weightOnlyNodes.values()].flat()]) {
     for (const [name, w] of quantizedWeights) if ((node.input ?? []).includes(name)) GraphEditor.replaceInput(node, name, w.dq);
   }
 

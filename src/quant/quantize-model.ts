@@ -21,6 +21,8 @@ import { checkOpsetUpgrade, defaultOpset, upgradeOpset } from './opset.js';
 import { openSessionFor } from './ort-session.js';
 import { planQuantization, type QuantPlan } from './plan.js';
 import { promoteConstants } from './promote-constants.js';
+import { WEIGHT_OPS } from './rules.js';
+import { probeElementCounts } from '../calib/probe-sizes.js';
 import { rewriteQdq, type ActivationParams } from './qdq-rewrite.js';
 
 export interface StaticQuantizeOptions {
@@ -35,6 +37,8 @@ export interface StaticQuantizeOptions {
    */
   reduceRange?: boolean;
   exclude?: string[];
+  /** Multiply-adds per activation element below which a weight op keeps int8 weights only (default 16; 0 quantizes all). */
+  minIntensity?: number;
   /** Called after each calibration sample. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -46,6 +50,8 @@ export interface QuantizeReport {
   perChannel: boolean;
   quantized: Record<string, number>;
   float: Array<{ reason: string; nodes: string[] }>;
+  /** Nodes with int8 weights but float activations, by reason. */
+  weightOnly: Array<{ reason: string; nodes: string[] }>;
   foldedBatchNorms: number;
   promotedConstants: number;
   notes: string[];
@@ -110,8 +116,10 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
     }
   }
 
-  const plan = planQuantization(editor, { perTensor: !perChannel, exclude: new Set(opts.exclude ?? []) });
-  if (plan.quantizedNodes.size === 0) throw new RuntimeFailure(`${model.file}: nothing to quantize (${[...plan.floatNodes.keys()].join('; ')})`);
+  const elementCounts = await probeElementCounts(proto, costTensors(editor), floatType, dataset.samples().next().value!.inputs,
+    specs.map((s) => s.name), (m) => openSessionFor(m, model.file));
+  const plan = planQuantization(editor, { perTensor: !perChannel, exclude: new Set(opts.exclude ?? []), elementCounts, minIntensity: opts.minIntensity });
+  if (plan.quantizedNodes.size === 0 && plan.weightOnlyNodes.size === 0) throw new RuntimeFailure(`${model.file}: nothing to quantize (${[...plan.floatNodes.keys()].join('; ')})`);
   notes.push(...plan.notes);
 
   const ranges = await calibrate(proto, plan, floatType, dataset, specs, model.file, opts);
@@ -130,9 +138,20 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
     report: {
       mode: 'static', samples: dataset.count, opset: { from, to }, perChannel,
       quantized: countByOp(plan), float: [...plan.floatNodes].map(([reason, nodes]) => ({ reason, nodes: nodes.map(nodeLabel) })),
+      weightOnly: [...plan.weightOnlyNodes].map(([reason, nodes]) => ({ reason, nodes: nodes.map(nodeLabel) })),
       foldedBatchNorms: folded.length, promotedConstants, notes,
     },
   };
+}
+
+/** Inputs and outputs of weight ops: the tensors the cost rule needs sizes of. */
+function costTensors(editor: GraphEditor): string[] {
+  const names = new Set<string>();
+  for (const n of editor.nodes) {
+    if (!WEIGHT_OPS.has(n.opType ?? '') || n.domain || !editor.initializers.has(n.input?.[1] ?? '')) continue;
+    for (const t of [n.input?.[0], n.output?.[0]]) if (t && !editor.initializers.has(t)) names.add(t);
+  }
+  return [...names];
 }
 
 function countByOp(plan: QuantPlan): Record<string, number> {

@@ -354,6 +354,45 @@ export function activationMatMul(seed: number, opts: ActivationMatMulOptions = {
   };
 }
 
+/**
+ * A voice-activity-style recurrent model: x [8, 1, 16] → MatMul projection →
+ * LSTM (hidden 24) with recurrent state inputs h0/c0 → MatMul head on the
+ * last hidden state → y [1, 1, 2]; hn and cn are outputs too (the state the
+ * caller feeds back), as streaming models do.
+ */
+export function lstmModel(seed: number): GeneratedModel {
+  const rng = new Rng(seed);
+  const hidden = 24;
+  const inits = [
+    makeTensor('proj_w', [16, 32], heWeight(rng, [16, 32], 16)),
+    makeTensor('lstm_W', [1, 4 * hidden, 32], rng.normalArray(4 * hidden * 32, 0.2)),
+    makeTensor('lstm_R', [1, 4 * hidden, hidden], rng.normalArray(4 * hidden * hidden, 0.2)),
+    makeTensor('lstm_B', [1, 8 * hidden], smallBias(rng, 8 * hidden)),
+    makeTensor('head_w', [hidden, 2], heWeight(rng, [hidden, 2], hidden)),
+  ];
+  const nodes = [
+    makeNode('MatMul', ['x', 'proj_w'], ['proj'], 'proj_matmul'),
+    makeNode('LSTM', ['proj', 'lstm_W', 'lstm_R', 'lstm_B', '', 'h0', 'c0'], ['seq', 'hn', 'cn'], 'lstm', { hidden_size: hidden }),
+    makeNode('MatMul', ['hn', 'head_w'], ['y'], 'head_matmul'),
+  ];
+  const graph = makeGraph({
+    name: 'lstm',
+    nodes,
+    inputs: [makeValueInfo('x', DataType.FLOAT, [8, 1, 16]), makeValueInfo('h0', DataType.FLOAT, [1, 1, hidden]), makeValueInfo('c0', DataType.FLOAT, [1, 1, hidden])],
+    outputs: [makeValueInfo('y', DataType.FLOAT, [1, 1, 2]), makeValueInfo('hn', DataType.FLOAT, [1, 1, hidden]), makeValueInfo('cn', DataType.FLOAT, [1, 1, hidden])],
+    initializers: inits,
+  });
+  return {
+    model: makeModel(graph, 13, 8),
+    inputs: [
+      { name: 'x', shape: [8, 1, 16], dtype: 'float32' },
+      { name: 'h0', shape: [1, 1, hidden], dtype: 'float32' },
+      { name: 'c0', shape: [1, 1, hidden], dtype: 'float32' },
+    ],
+    outputs: [{ name: 'y', shape: [1, 1, 2] }, { name: 'hn', shape: [1, 1, hidden] }, { name: 'cn', shape: [1, 1, hidden] }],
+  };
+}
+
 // ---------------------------------------------------------------- inputs and samples
 
 type SpecLike = readonly InputSpec[] | { inputs: readonly InputSpec[] };

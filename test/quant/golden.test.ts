@@ -50,7 +50,7 @@ for (const reduceRange of [false, true]) {
       writeModel(g.model, src);
       writeSamples(join(dir, `${name}-s`), g, 4, 1);
       const model = loadModel(src);
-      const { proto } = await quantizeStatic(model, { calibrate: join(dir, `${name}-s`), reduceRange });
+      const { proto } = await quantizeStatic(model, { calibrate: join(dir, `${name}-s`), reduceRange, minIntensity: 0 });
       const inits = new Map((proto.graph!.initializer ?? []).map((t) => [t.name ?? '', t]));
       const qmax = reduceRange ? 64 : 127;
       let checked = 0;

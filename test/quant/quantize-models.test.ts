@@ -12,7 +12,7 @@ import { DataType } from '../../src/onnx/dtypes.js';
 import { halfArrayToFloat32 } from '../../src/onnx/float16.js';
 import { int64ToNumber } from '../../src/onnx/proto.js';
 import { quantizeStatic } from '../../src/quant/quantize-model.js';
-import { activationMatMul, convNet, mlp, randomInputs, writeModel, writeSamples, type GeneratedModel } from '../helpers/models.js';
+import { activationMatMul, convNet, lstmModel, mlp, randomInputs, writeModel, writeSamples, type GeneratedModel } from '../helpers/models.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 const dir = makeTempDir();
@@ -31,13 +31,13 @@ function cosine(a: Float32Array, b: Float32Array): number {
 
 const asFloat = (t: ort.Tensor): Float32Array => (t.type === 'float16' ? halfArrayToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
 
-async function quantizeAndCompare(name: string, g: GeneratedModel) {
+async function quantizeAndCompare(name: string, g: GeneratedModel, extra: { minIntensity?: number } = {}) {
   const src = join(dir, `${name}.onnx`);
   writeModel(g.model, src);
   const samples = join(dir, `${name}-calib`);
   writeSamples(samples, g, 16, 100);
   const model = loadModel(src);
-  const { proto, report } = await quantizeStatic(model, { calibrate: samples });
+  const { proto, report } = await quantizeStatic(model, { calibrate: samples, ...extra });
   const out = join(dir, `${name}.int8.onnx`);
   saveModel(proto, out, { source: model });
   const [a, b] = await Promise.all([ort.InferenceSession.create(src), ort.InferenceSession.create(out)]);
@@ -59,7 +59,7 @@ const dqWeights = (proto: ReturnType<typeof loadModel>['proto']) =>
   (proto.graph!.node ?? []).filter((n) => n.opType === 'DequantizeLinear' && (n.attribute ?? []).some((a) => a.name === 'axis'));
 
 test('Conv net: per-channel int8 weights, fidelity >= 0.99', async () => {
-  const { proto, report, worst } = await quantizeAndCompare('conv', convNet(1));
+  const { proto, report, worst } = await quantizeAndCompare('conv', convNet(1), { minIntensity: 0 });
   assert.ok(worst >= 0.99, `cosine ${worst}`);
   assert.equal(report.quantized.Conv, 2);
   assert.equal(report.quantized.Gemm, 1);
@@ -112,9 +112,35 @@ test('FP16 weights quantize with FP16 scales; FP16 I/O stays FP16', async () => 
 });
 
 test('MatMul between two activations is never treated as a weight', async () => {
-  const { report, worst } = await quantizeAndCompare('actmm', activationMatMul(7));
+  const { report, worst } = await quantizeAndCompare('actmm', activationMatMul(7), { minIntensity: 0 });
   const reasons = report.float.map((f) => f.reason).join(' | ');
   assert.match(reasons, /both inputs are activations/);
   assert.equal(report.quantized.MatMul, 1);
+  assert.ok(worst >= 0.99, `cosine ${worst}`);
+});
+
+test('ops with too little arithmetic keep int8 weights only, at full 8-bit range', async () => {
+  // The default cost rule: the 16->10 Gemm does ~6 multiply-adds per activation element.
+  const { proto, report, worst } = await quantizeAndCompare('cost', convNet(8));
+  const weightOnly = report.weightOnly.flatMap((w) => w.nodes);
+  assert.ok(weightOnly.some((n) => /Gemm/.test(n)), `weight-only: ${weightOnly.join(', ')}`);
+  assert.equal(report.quantized.Gemm, undefined);
+  const gemm = (proto.graph!.node ?? []).find((n) => n.opType === 'Gemm')!;
+  const dq = (proto.graph!.node ?? []).find((n) => n.output![0] === gemm.input![1])!;
+  assert.equal(dq.opType, 'DequantizeLinear', 'the Gemm reads its weight through DequantizeLinear');
+  assert.ok(!(proto.graph!.node ?? []).some((n) => n.opType === 'QuantizeLinear' && n.input![0] === gemm.output![0]), 'its output is not quantized');
+  assert.ok(!(proto.graph!.initializer ?? []).some((t) => t.dataType === DataType.INT32 && (t.name ?? '').startsWith(gemm.input![2]!)), 'its bias stays float');
+  const q = (proto.graph!.initializer ?? []).find((t) => t.name === dq.input![0])!;
+  const values = new Int8Array(q.rawData!.buffer, q.rawData!.byteOffset, q.rawData!.length);
+  assert.equal(Math.max(...Array.from(values, Math.abs)), 127, 'weight-only weights use all 8 bits (no reduce_range)');
+  assert.ok(worst >= 0.99, `cosine ${worst}`);
+});
+
+test('tensors in and out of an LSTM stay float; the model keeps fidelity', async () => {
+  const { report, worst, proto } = await quantizeAndCompare('lstm', lstmModel(9));
+  const lstm = (proto.graph!.node ?? []).find((n) => n.opType === 'LSTM')!;
+  for (const t of lstm.input ?? []) assert.ok(!t.endsWith('_DequantizeLinear_Output'), `LSTM input ${t} is float`);
+  assert.ok(report.float.some((f) => f.nodes.some((n) => /LSTM/.test(n))));
+  assert.ok(report.weightOnly.some((w) => /recurrent/.test(w.reason)), JSON.stringify(report.weightOnly));
   assert.ok(worst >= 0.99, `cosine ${worst}`);
 });
