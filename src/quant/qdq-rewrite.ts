@@ -3,13 +3,12 @@
 // QuantizeLinear/DequantizeLinear pair after each activation tensor, right
 // where it is produced. Graph outputs keep their names and float type.
 import { makeNode, makeTensor } from '../onnx/build.js';
-import { DataType } from '../onnx/dtypes.js';
-import { float32ArrayToHalf, float32ToHalfBits, halfBitsToFloat32 } from '../onnx/float16.js';
 import type { Model } from '../onnx/model.js';
-import type { NodeProto, TensorProto } from '../onnx/proto.js';
+import type { NodeProto } from '../onnx/proto.js';
 import { tensorShape } from '../onnx/tensor-data.js';
 import { GraphEditor } from './graph-edit.js';
-import { adjustWeightScalesForBias, computePerChannelParams, quantizeBias, quantizePerChannelWith, type QuantizedArray } from './math/index.js';
+import { adjustWeightScalesForBias, quantizeBias } from './math/index.js';
+import { scaleTensor, storableScales, storeWeight, weightScales as computeWeightScales } from './weight-dequantize.js';
 import type { QuantPlan } from './plan.js';
 
 export interface ActivationParams {
@@ -28,17 +27,6 @@ interface QuantizedWeight {
   dq: string;
   scales: Float32Array;
   axis: number | null;
-}
-
-/** A scale as the model stores it: FLOAT16 models round it to half first, so math and file agree. */
-function storable(scales: Float32Array, floatType: number): Float32Array {
-  if (floatType !== DataType.FLOAT16) return scales;
-  return scales.map((s) => halfBitsToFloat32(float32ToHalfBits(s)));
-}
-
-function scaleTensor(name: string, scales: Float32Array, scalar: boolean, floatType: number): TensorProto {
-  const dims = scalar ? [] : [scales.length];
-  return floatType === DataType.FLOAT16 ? makeTensor(name, dims, float32ArrayToHalf(scales), DataType.FLOAT16) : makeTensor(name, dims, scales);
 }
 
 export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, params: Map<string, ActivationParams>, opts: RewriteOptions): void {
@@ -66,10 +54,7 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
     // reduce_range guards ORT's integer kernels; a weight-only weight is
     // dequantized to float at load and keeps all 8 bits.
     const reduceRange = opts.reduceRange && plan.kernelWeights.has(name);
-    const p = axis === null
-      ? computePerChannelParams(data, [1, data.length], 0, 'int8', { symmetric: true, reduceRange })
-      : computePerChannelParams(data, shape, axis, 'int8', { symmetric: true, reduceRange });
-    weightScales.set(name, p.scales);
+    weightScales.set(name, computeWeightScales(data, shape, axis, reduceRange));
   }
   for (const b of plan.biases) {
     const scales = weightScales.get(b.weight);
@@ -80,22 +65,9 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
 
   for (const [name, axis] of plan.weights) {
     const t = editor.initializer(name)!;
-    const data = weightData.get(name)!;
-    const shape = tensorShape(t);
-    const scales = storable(weightScales.get(name)!, floatType);
-    const zeros = new Int8Array(scales.length);
-    const q = new Int8Array(data.length) as QuantizedArray;
-    if (axis === null) quantizePerChannelWith(data, [1, data.length], 0, scales, zeros, q);
-    else quantizePerChannelWith(data, shape, axis, scales, zeros, q);
-    const qName = uniqueName(`${name}_quantized`);
-    const sName = uniqueName(`${name}_scale`);
-    const zName = uniqueName(`${name}_zero_point`);
-    const dq = uniqueName(`${name}_DequantizeLinear_Output`);
-    editor.addInitializer(makeTensor(qName, shape, q as Int8Array));
-    editor.addInitializer(scaleTensor(sName, scales, axis === null, floatType));
-    editor.addInitializer(axis === null ? makeTensor(zName, [], Int8Array.of(0)) : makeTensor(zName, [zeros.length], zeros));
-    head.push(makeNode('DequantizeLinear', [qName, sName, zName], [dq], uniqueName(`${name}_DequantizeLinear`), axis === null ? {} : { axis }));
-    quantizedWeights.set(name, { dq, scales, axis });
+    const stored = storeWeight(editor, name, weightData.get(name)!, tensorShape(t), axis, weightScales.get(name)!, floatType, uniqueName);
+    head.push(stored.node);
+    quantizedWeights.set(name, { dq: stored.output, scales: stored.scales, axis });
   }
 
   for (const b of plan.biases) {
@@ -110,7 +82,7 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
     const perChannel = scales.length > 1;
     editor.addInitializer(makeTensor(qName, [bias.length], data));
     // Bias scales stay float32 in FLOAT16 models only where the op allows; the product is kept exact in float32 here.
-    editor.addInitializer(scaleTensor(sName, storable(scales, floatType), !perChannel, floatType));
+    editor.addInitializer(scaleTensor(sName, storableScales(scales, floatType), !perChannel, floatType));
     editor.addInitializer(perChannel ? makeTensor(zName, [scales.length], new Int32Array(scales.length)) : makeTensor(zName, [], Int32Array.of(0)));
     head.push(makeNode('DequantizeLinear', [qName, sName, zName], [dq], uniqueName(`${b.name}_DequantizeLinear`), perChannel ? { axis: 0 } : {}));
     GraphEditor.replaceInput(b.node, b.name, dq);
@@ -126,7 +98,7 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
     const p = paramsOf(tensor);
     const sName = uniqueName(`${tensor}_scale`);
     const zName = uniqueName(`${tensor}_zero_point`);
-    editor.addInitializer(scaleTensor(sName, storable(Float32Array.of(p.scale), floatType), true, floatType));
+    editor.addInitializer(scaleTensor(sName, storableScales(Float32Array.of(p.scale), floatType), true, floatType));
     editor.addInitializer(makeTensor(zName, [], Uint8Array.of(p.zeroPoint)));
     const isOutput = editor.isGraphOutput(tensor);
     // A graph output keeps its name: the producer writes a new name, and the DQ restores the old one.

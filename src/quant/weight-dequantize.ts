@@ -1,0 +1,63 @@
+// One weight stored as int8 behind a DequantizeLinear: the scales (per
+// channel along `axis`, or per tensor when axis is null), the int8 values,
+// and the initializers and node that hold them. Static QDQ, dynamic and
+// weight-only quantization all store weights this way.
+import { makeNode, makeTensor } from '../onnx/build.js';
+import { DataType } from '../onnx/dtypes.js';
+import { float32ArrayToHalf, float32ToHalfBits, halfBitsToFloat32 } from '../onnx/float16.js';
+import type { NodeProto, TensorProto } from '../onnx/proto.js';
+import type { GraphEditor } from './graph-edit.js';
+import { computePerChannelParams, quantizePerChannelWith, type QuantizedArray } from './math/index.js';
+
+/** Symmetric int8 scales of a weight (one per index of `axis`, or one). */
+export function weightScales(data: Float32Array, shape: number[], axis: number | null, reduceRange: boolean): Float32Array {
+  const opts = { symmetric: true, reduceRange };
+  return axis === null ? computePerChannelParams(data, [1, data.length], 0, 'int8', opts).scales
+    : computePerChannelParams(data, shape, axis, 'int8', opts).scales;
+}
+
+/** A scale as the model stores it: FLOAT16 models round it to half first, so math and file agree. */
+export function storableScales(scales: Float32Array, floatType: number): Float32Array {
+  if (floatType !== DataType.FLOAT16) return scales;
+  return scales.map((s) => halfBitsToFloat32(float32ToHalfBits(s)));
+}
+
+export function scaleTensor(name: string, scales: Float32Array, scalar: boolean, floatType: number): TensorProto {
+  const dims = scalar ? [] : [scales.length];
+  return floatType === DataType.FLOAT16 ? makeTensor(name, dims, float32ArrayToHalf(scales), DataType.FLOAT16) : makeTensor(name, dims, scales);
+}
+
+export interface StoredWeight {
+  /** The int8 initializer, its scale and zero point initializers. */
+  quantized: string;
+  scale: string;
+  zeroPoint: string;
+  /** The scales as stored (after FLOAT16 rounding). */
+  scales: Float32Array;
+  /** The DequantizeLinear node (not yet placed in a graph) and its float output. */
+  node: NodeProto;
+  output: string;
+}
+
+/**
+ * Quantizes `data` with `scales` and adds the int8, scale and zero-point
+ * initializers to `editor`'s graph. The DequantizeLinear node is returned for
+ * the caller to place.
+ */
+export function storeWeight(editor: GraphEditor, base: string, data: Float32Array, shape: number[], axis: number | null,
+  scalesIn: Float32Array, floatType: number, uniqueName: (base: string) => string): StoredWeight {
+  const scales = storableScales(scalesIn, floatType);
+  const zeros = new Int8Array(scales.length);
+  const q = new Int8Array(data.length) as QuantizedArray;
+  if (axis === null) quantizePerChannelWith(data, [1, data.length], 0, scales, zeros, q);
+  else quantizePerChannelWith(data, shape, axis, scales, zeros, q);
+  const quantized = uniqueName(`${base}_quantized`);
+  const scale = uniqueName(`${base}_scale`);
+  const zeroPoint = uniqueName(`${base}_zero_point`);
+  const output = uniqueName(`${base}_DequantizeLinear_Output`);
+  editor.addInitializer(makeTensor(quantized, shape, q as Int8Array));
+  editor.addInitializer(scaleTensor(scale, scales, axis === null, floatType));
+  editor.addInitializer(axis === null ? makeTensor(zeroPoint, [], Int8Array.of(0)) : makeTensor(zeroPoint, [zeros.length], zeros));
+  const node = makeNode('DequantizeLinear', [quantized, scale, zeroPoint], [output], uniqueName(`${base}_DequantizeLinear`), axis === null ? {} : { axis });
+  return { quantized, scale, zeroPoint, scales, node, output };
+}
