@@ -8,7 +8,8 @@ import chalk from 'chalk';
 import { UsageError, GateError } from '../errors.js';
 import { loadModel } from '../onnx/load.js';
 import { saveModel } from '../onnx/save.js';
-import { inputSpecs, quantizeStatic, type QuantizeReport } from '../quant/quantize-model.js';
+import { inputSpecs, quantizeModel, type QuantizeReport } from '../quant/quantize-model.js';
+import { generatedSample } from '../calib/generated-feeds.js';
 import { openDataset } from '../calib/dataset.js';
 import { compareModels, type CompareResult } from '../bench/compare.js';
 import { fidelityWarnings, formatComparison } from '../report/compare-text.js';
@@ -19,6 +20,7 @@ interface QuantizeCliOptions {
   int8?: boolean;
   output?: string;
   calibrate?: string;
+  weightOnly?: boolean;
   method: string;
   perTensor?: boolean;
   reduceRange: boolean;
@@ -41,7 +43,8 @@ export function registerQuantize(program: Command): void {
     .argument('[model]', 'ONNX model to quantize')
     .option('--int8', 'INT8 weights (per channel) and UINT8 activations, QDQ format (the default and only mode for now)')
     .option('-o, --output <file>', 'output path (default: <model>.int8.onnx beside the input)')
-    .option('--calibrate <samples>', 'calibration samples: a folder of .npz files or one .npy (first axis = samples)')
+    .option('--calibrate <samples>', 'calibration samples (a folder of .npz files, or one .npy whose first axis is samples) for static INT8; without them: dynamic INT8')
+    .option('--weight-only', 'int8 weights only, float activations and math: the smallest file, no calibration needed')
     .option('--method <name>', 'calibration method: minmax', 'minmax')
     .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
     .option('--no-reduce-range', 'full 8-bit weights; by default weights use 7 bits ([-64, 64]) because ONNX Runtime\'s u8×s8 kernels saturate on x86 CPUs without VNNI')
@@ -71,9 +74,6 @@ function derivedOutput(input: string): string {
 
 async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise<void> {
   if (opts.method !== 'minmax') throw new UsageError(`--method ${opts.method}: only minmax is available in this version`);
-  if (!opts.calibrate) {
-    throw new UsageError('static INT8 quantization needs calibration samples: --calibrate <folder of .npz | file.npy>');
-  }
   const output = opts.output ?? derivedOutput(modelPath);
   if (resolve(output) === resolve(modelPath)) throw new UsageError(`the output ${output} would overwrite the input model`);
   if (existsSync(output) && !opts.force) throw new UsageError(`${output} exists: pass --force to overwrite it`);
@@ -88,8 +88,8 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
   const bar = progressBar('calibrating');
   let outcome;
   try {
-    outcome = await quantizeStatic(model, {
-      calibrate: opts.calibrate, perTensor: opts.perTensor, reduceRange: opts.reduceRange, exclude: opts.exclude, minIntensity,
+    outcome = await quantizeModel(model, {
+      calibrate: opts.calibrate, weightOnly: opts.weightOnly, perTensor: opts.perTensor, reduceRange: opts.reduceRange, exclude: opts.exclude, minIntensity,
       onProgress: (done, total) => bar?.update(done, total),
     });
   } finally {
@@ -105,9 +105,11 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
   let comparison: CompareResult | undefined;
   if (opts.bench) {
     const evalPath = opts.eval ?? opts.calibrate;
-    const inputs = inputSpecs(outcome.proto).map((s) => s.name);
-    const dataset = openDataset(evalPath, inputs);
-    const labels = readLabels(opts.labels ?? (existsSync(join(evalPath, 'labels.json')) ? join(evalPath, 'labels.json') : undefined));
+    const specs = inputSpecs(outcome.proto);
+    // Without samples the comparison runs on one generated input: latency is real, fidelity indicative.
+    const dataset = evalPath ? openDataset(evalPath, specs.map((s) => s.name)) : [generatedSample(specs)];
+    const labelsFile = opts.labels ?? (evalPath && existsSync(join(evalPath, 'labels.json')) ? join(evalPath, 'labels.json') : undefined);
+    const labels = readLabels(labelsFile);
     const cbar = progressBar('comparing');
     try {
       comparison = await compareModels({
@@ -127,6 +129,7 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
     process.stdout.write(`${formatReport(modelPath, output, outcome.report)}\n`);
     if (comparison) process.stdout.write(`\n${formatComparison(comparison)}\n`);
   }
+  for (const f of outcome.report.fallbacks) process.stderr.write(`${chalk.yellow.bold('warning:')} node ${f.node} left in float: ${f.reason}\n`);
   for (const w of warnings) process.stderr.write(`${chalk.yellow.bold('warning:')} ${w}\n`);
   if (maxDrop !== undefined && comparison) gate(comparison, maxDrop);
 }
@@ -180,12 +183,16 @@ function progressBar(label: string): { update(done: number, total: number): void
 function formatReport(input: string, output: string, r: QuantizeReport): string {
   const lines: string[] = [];
   lines.push(`${heading('Quantized')} ${input} → ${output}`);
-  lines.push(`mode: static INT8 (QDQ), MinMax calibration on ${r.samples} sample${r.samples === 1 ? '' : 's'}; weights int8 ${r.perChannel ? 'per channel' : 'per tensor'}, activations uint8`);
-  lines.push(`quantized (integer kernels): ${Object.entries(r.quantized).map(([op, n]) => `${n} ${op}`).join(', ')}`);
+  const modeName = r.mode === 'static' ? 'static INT8 (QDQ)' : r.mode === 'dynamic' ? 'dynamic INT8' : 'weight-only INT8';
+  const activations = r.mode === 'static' ? 'activations uint8' : r.mode === 'dynamic' ? 'activations quantized per call' : 'activations float';
+  lines.push(`mode: ${modeName}: ${r.modeReason}; weights int8 ${r.perChannel ? 'per channel' : 'per tensor'}, ${activations}`);
+  const kernels = Object.entries(r.quantized).map(([op, n]) => `${n} ${op}`).join(', ');
+  if (kernels) lines.push(`quantized (integer kernels): ${kernels}`);
   if (r.foldedBatchNorms) lines.push(`folded ${r.foldedBatchNorms} BatchNormalization into the Conv before it`);
   if (r.promotedConstants) lines.push(`read ${r.promotedConstants} weights from Constant nodes`);
   for (const w of r.weightOnly) lines.push(`weight-only (int8 weights, float math): ${w.nodes.length} node${w.nodes.length > 1 ? 's' : ''} (${w.reason}): ${w.nodes.slice(0, 6).join(', ')}${w.nodes.length > 6 ? ', …' : ''}`);
   for (const f of r.float) lines.push(chalk.dim(`left float: ${f.nodes.length} node${f.nodes.length > 1 ? 's' : ''} (${f.reason}): ${f.nodes.slice(0, 6).join(', ')}${f.nodes.length > 6 ? ', …' : ''}`));
   for (const n of r.notes) lines.push(`note: ${n}`);
+  for (const f of r.fallbacks) lines.push(chalk.yellow(`fell back to float: ${f.node} (${f.reason})`));
   return lines.join('\n');
 }

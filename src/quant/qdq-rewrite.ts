@@ -8,7 +8,7 @@ import type { NodeProto } from '../onnx/proto.js';
 import { tensorShape } from '../onnx/tensor-data.js';
 import { GraphEditor } from './graph-edit.js';
 import { adjustWeightScalesForBias, quantizeBias } from './math/index.js';
-import { scaleTensor, storableScales, storeWeight, weightScales as computeWeightScales } from './weight-dequantize.js';
+import { scaleTensor, storableScales, storeWeight, storeWeightForLoad, weightScales as computeWeightScales } from './weight-dequantize.js';
 import type { QuantPlan } from './plan.js';
 
 export interface ActivationParams {
@@ -29,7 +29,17 @@ interface QuantizedWeight {
   axis: number | null;
 }
 
-export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, params: Map<string, ActivationParams>, opts: RewriteOptions): void {
+/**
+ * Rewrites the graph and returns, for every node it created or quantized,
+ * the original node names it stands for (to put the right node back in float
+ * if ONNX Runtime refuses one).
+ */
+export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, params: Map<string, ActivationParams>, opts: RewriteOptions): Map<string, string[]> {
+  const origin = new Map<string, string[]>();
+  const touched = [...plan.quantizedNodes, ...[...plan.weightOnlyNodes.values()].flat()];
+  for (const n of touched) origin.set(n.name ?? '', [n.name ?? '']);
+  const users = (tensor: string): string[] => touched
+    .filter((n) => (n.input ?? []).includes(tensor) || (plan.quantizedNodes.has(n) && (n.output ?? []).includes(tensor))).map((n) => n.name ?? '');
   const { uniqueName, floatType } = opts;
   const head: NodeProto[] = [];
   const quantizedWeights = new Map<string, QuantizedWeight>();
@@ -65,8 +75,17 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
 
   for (const [name, axis] of plan.weights) {
     const t = editor.initializer(name)!;
+    if (!plan.kernelWeights.has(name)) {
+      // Read only by weight-only nodes: dequantized once, when the session loads.
+      const w = storeWeightForLoad(editor, name, weightData.get(name)!, tensorShape(t), axis, weightScales.get(name)!, floatType, uniqueName);
+      head.push(...w.nodes);
+      for (const n of w.nodes) origin.set(n.name ?? '', users(name));
+      quantizedWeights.set(name, { dq: w.output, scales: weightScales.get(name)!, axis });
+      continue;
+    }
     const stored = storeWeight(editor, name, weightData.get(name)!, tensorShape(t), axis, weightScales.get(name)!, floatType, uniqueName);
     head.push(stored.node);
+    origin.set(stored.node.name ?? '', users(name));
     quantizedWeights.set(name, { dq: stored.output, scales: stored.scales, axis });
   }
 
@@ -84,7 +103,9 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
     // Bias scales stay float32 in FLOAT16 models only where the op allows; the product is kept exact in float32 here.
     editor.addInitializer(scaleTensor(sName, storableScales(scales, floatType), !perChannel, floatType));
     editor.addInitializer(perChannel ? makeTensor(zName, [scales.length], new Int32Array(scales.length)) : makeTensor(zName, [], Int32Array.of(0)));
-    head.push(makeNode('DequantizeLinear', [qName, sName, zName], [dq], uniqueName(`${b.name}_DequantizeLinear`), perChannel ? { axis: 0 } : {}));
+    const biasNode = makeNode('DequantizeLinear', [qName, sName, zName], [dq], uniqueName(`${b.name}_DequantizeLinear`), perChannel ? { axis: 0 } : {});
+    head.push(biasNode);
+    origin.set(biasNode.name ?? '', [b.node.name ?? '']);
     GraphEditor.replaceInput(b.node, b.name, dq);
   }
   for (const node of [...plan.quantizedNodes, ...[...plan.weightOnlyNodes.values()].flat()]) {
@@ -127,8 +148,13 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
     }
   }
   editor.graph.node = ordered;
+  for (const [tensor, nodes] of pairs) {
+    const serves = users(tensor);
+    for (const n of nodes) origin.set(n.name ?? '', serves);
+  }
 
   // Float weights nothing reads any more are dropped (a weight also read by a float node stays).
   const used = new Set(ordered.flatMap((n) => n.input ?? []));
   for (const name of [...plan.weights.keys(), ...plan.biases.map((b) => b.name)]) if (!used.has(name)) editor.removeInitializer(name);
+  return origin;
 }

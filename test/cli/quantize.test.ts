@@ -35,8 +35,12 @@ test('quantize the bundled example: int8 per-channel weights, <= 0.3x size, accu
   const model = loadModel(out);
   const g = model.proto.graph!;
   const inits = new Map((g.initializer ?? []).map((t) => [t.name, t]));
+  const int8Weights = (g.initializer ?? []).filter((t) => t.dataType === DataType.INT8 && tensorShape(t).length >= 2);
+  assert.equal(int8Weights.length, 4, 'two Conv and two Gemm weights are int8');
+  assert.ok(!(g.initializer ?? []).some((t) => t.dataType === DataType.FLOAT && tensorShape(t).reduce((a, b) => a * b, 1) > 128), 'no float weight is left (only scales and biases)');
+  // Kernel-quantized weights sit behind DequantizeLinear; the cost rule's weight-only ones behind Cast + Mul.
   const weightDq = (g.node ?? []).filter((n) => n.opType === 'DequantizeLinear' && inits.get(n.input![0]!)?.dataType === DataType.INT8);
-  assert.equal(weightDq.length, 4, 'two Conv and two Gemm weights');
+  assert.ok(weightDq.length >= 2, 'conv2 and fc1 run integer kernels');
   for (const dq of weightDq) {
     const w = inits.get(dq.input![0]!)!;
     const axis = (dq.attribute ?? []).find((a) => a.name === 'axis');
@@ -75,9 +79,9 @@ test('the default output name is derived, and an existing file is not overwritte
 
 test('usage and sample errors are clean', () => {
   const out = join(dir, 'x.onnx');
-  const noCalib = runCli([digits, '--int8', '-o', out]);
-  assert.equal(noCalib.code, 2);
-  assert.match(noCalib.stderr, /--calibrate/);
+  const badMethod = runCli([digits, '--int8', '--calibrate', calib, '--method', 'magic', '-o', out]);
+  assert.equal(badMethod.code, 2);
+  assert.match(badMethod.stderr, /--method/);
   const wrongShape = runCli([digits, '--int8', '--calibrate', fixturePath('..', 'test', 'data', 'samples', 'mismatch'), '-o', out]);
   assert.equal(wrongShape.code, 1);
   assert.equal(wrongShape.stderr.trim().split('\n').length, 1, wrongShape.stderr);
@@ -91,4 +95,18 @@ test('--max-accuracy-drop 0 passes when accuracy holds; the gate exits 3 when it
   assert.equal(ok.code, 0, ok.stderr);
   // Per-tensor weights with 8 calibration samples of another distribution still load; a gate of -1 is refused as usage.
   assert.equal(runCli([digits, '--int8', '--calibrate', calib, '-o', join(dir, 'g2.onnx'), '--max-accuracy-drop', '-1']).code, 2);
+});
+
+test('without --calibrate: dynamic INT8, and the report says so', () => {
+  const out = join(dir, 'dynamic.onnx');
+  const r = runCli([digits, '--int8', '--eval', evalSet, '-o', out, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.mode, 'dynamic');
+  assert.match(result.modeReason, /no --calibrate/);
+  assert.ok(result.weightOnly.some((g: { nodes: string[] }) => g.nodes.some((n) => /conv/.test(n))), 'Conv weights are weight-only');
+  assert.ok(result.comparison.accuracy.drop <= 1);
+  const text = runCli([digits, '--weight-only', '-o', join(dir, 'wo.onnx'), '--no-bench']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /mode: weight-only INT8/);
 });

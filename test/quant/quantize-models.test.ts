@@ -126,11 +126,15 @@ test('ops with too little arithmetic keep int8 weights only, at full 8-bit range
   assert.ok(weightOnly.some((n) => /Gemm/.test(n)), `weight-only: ${weightOnly.join(', ')}`);
   assert.equal(report.quantized.Gemm, undefined);
   const gemm = (proto.graph!.node ?? []).find((n) => n.opType === 'Gemm')!;
-  const dq = (proto.graph!.node ?? []).find((n) => n.output![0] === gemm.input![1])!;
-  assert.equal(dq.opType, 'DequantizeLinear', 'the Gemm reads its weight through DequantizeLinear');
+  // int8 weight → Cast → Mul(scale): ORT folds these at load, so the Gemm runs in float on dequantized weights.
+  const mul = (proto.graph!.node ?? []).find((n) => n.output![0] === gemm.input![1])!;
+  assert.equal(mul.opType, 'Mul', 'the Gemm reads its weight scaled at load');
+  const cast = (proto.graph!.node ?? []).find((n) => n.output![0] === mul.input![0])!;
+  assert.equal(cast.opType, 'Cast');
   assert.ok(!(proto.graph!.node ?? []).some((n) => n.opType === 'QuantizeLinear' && n.input![0] === gemm.output![0]), 'its output is not quantized');
   assert.ok(!(proto.graph!.initializer ?? []).some((t) => t.dataType === DataType.INT32 && (t.name ?? '').startsWith(gemm.input![2]!)), 'its bias stays float');
-  const q = (proto.graph!.initializer ?? []).find((t) => t.name === dq.input![0])!;
+  const q = (proto.graph!.initializer ?? []).find((t) => t.name === cast.input![0])!;
+  assert.equal(q.dataType, DataType.INT8);
   const values = new Int8Array(q.rawData!.buffer, q.rawData!.byteOffset, q.rawData!.length);
   assert.equal(Math.max(...Array.from(values, Math.abs)), 127, 'weight-only weights use all 8 bits (no reduce_range)');
   assert.ok(worst >= 0.99, `cosine ${worst}`);

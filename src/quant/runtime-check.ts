@@ -1,0 +1,89 @@
+// Does ONNX Runtime load the quantized model and give finite outputs on a
+// sample? When not, which original node is to blame: the node the runtime
+// names, or the first quantized node whose output turns non-finite.
+import ort from 'onnxruntime-node';
+import type { ModelProto } from '../onnx/proto.js';
+import { makeValueInfo } from '../onnx/build.js';
+import { DataType } from '../onnx/dtypes.js';
+import { cloneShallow } from '../onnx/walk-tensors.js';
+import { openSessionFor } from './ort-session.js';
+
+export interface RuntimeProblem {
+  message: string;
+  /** Original node names the problem points at (empty when it cannot tell). */
+  nodes: string[];
+}
+
+const NODE_PATTERNS = [/Name:\s*'([^']+)'/, /Node \(([^)]+)\)/, /node '([^']+)'/i, /node ([\w./:-]+)/i];
+
+/** The original node a runtime message names: directly, through a created node, or an ORT-fused name (…_quant). */
+export function blameFromMessage(message: string, origin: Map<string, string[]>): string[] {
+  for (const pattern of NODE_PATTERNS) {
+    const m = pattern.exec(message);
+    if (!m) continue;
+    const name = m[1]!;
+    for (const candidate of [name, name.replace(/_quant$/, ''), name.replace(/_(QuantizeLinear|DequantizeLinear)$/, '')]) {
+      const found = origin.get(candidate);
+      if (found?.length) return found;
+    }
+  }
+  // Last resort: the longest original node name that appears in the text.
+  let best = '';
+  for (const [created, originals] of origin) if (created.length > best.length && message.includes(created) && originals.length) best = created;
+  return best ? origin.get(best)! : [];
+}
+
+function allFinite(t: ort.Tensor): boolean {
+  if (t.type !== 'float32') return true;
+  return (t.data as Float32Array).every(Number.isFinite);
+}
+
+export async function findRuntimeProblem(proto: ModelProto, file: string, feeds: Record<string, ort.Tensor>,
+  origin: Map<string, string[]>): Promise<RuntimeProblem | undefined> {
+  let session: ort.InferenceSession;
+  try {
+    session = await openSessionFor(proto, file);
+  } catch (err) {
+    const message = (err as Error).message;
+    return { message: `ONNX Runtime refused the quantized model: ${message}`, nodes: blameFromMessage(message, origin) };
+  }
+  let bad: string | undefined;
+  try {
+    const outputs = await session.run(feeds);
+    for (const [name, t] of Object.entries(outputs)) if (!allFinite(t)) bad ??= name;
+  } catch (err) {
+    const message = (err as Error).message;
+    return { message: `ONNX Runtime failed to run the quantized model: ${message}`, nodes: blameFromMessage(message, origin) };
+  } finally {
+    await session.release();
+  }
+  if (!bad) return undefined;
+  return { message: `the quantized model gives non-finite values in output '${bad}'`, nodes: await firstNonFiniteNode(proto, file, feeds, origin) };
+}
+
+/** Exposes the outputs of the nodes the rewrite touched and returns the first (graph order) that is non-finite. */
+async function firstNonFiniteNode(proto: ModelProto, file: string, feeds: Record<string, ort.Tensor>, origin: Map<string, string[]>): Promise<string[]> {
+  const graph = proto.graph!;
+  const touched = (graph.node ?? []).filter((n) => origin.has(n.name ?? '') && (n.output ?? [])[0]);
+  const existing = new Set((graph.output ?? []).map((v) => v.name));
+  const extra = touched.map((n) => n.output![0]!).filter((o) => !existing.has(o));
+  const g = cloneShallow(graph);
+  g.output = [...(graph.output ?? []), ...extra.map((o) => makeValueInfo(o, DataType.FLOAT))];
+  const copy = cloneShallow(proto);
+  copy.graph = g;
+  try {
+    const session = await openSessionFor(copy, file);
+    try {
+      const outputs = await session.run(feeds);
+      for (const n of touched) {
+        const t = outputs[n.output![0]!];
+        if (t && !allFinite(t)) return origin.get(n.name ?? '') ?? [];
+      }
+    } finally {
+      await session.release();
+    }
+  } catch {
+    // The probe itself failed (an output of another type, say): no blame.
+  }
+  return [];
+}
