@@ -17,7 +17,8 @@ import type { ModelProto, NodeProto, TensorProto } from '../../src/onnx/proto.js
 
 // ---------------------------------------------------------------- types
 
-export type InputDType = 'float32' | 'float16';
+/** int64 inputs get ids in [0, 1000); bool inputs true/false. */
+export type InputDType = 'float32' | 'float16' | 'int64' | 'bool';
 
 /** One model input, with the concrete shape randomInputs and writeSamples use (batch 1). */
 export interface InputSpec {
@@ -393,6 +394,106 @@ export function lstmModel(seed: number): GeneratedModel {
   };
 }
 
+/**
+ * x [1, 4, 8, 8] and a boolean `cond` → If: each branch is a Conv whose weight
+ * comes from a Constant node inside the branch (plus, in the then-branch, a
+ * Relu and a second Conv whose weight is an OUTER-scope initializer), so the
+ * quantizer has to reach into subgraphs and across scopes.
+ */
+export function ifConvModel(seed: number): GeneratedModel {
+  const rng = new Rng(seed);
+  const branch = (name: string, withOuter: boolean) => {
+    const inner = new WeightSink('constant');
+    const w = inner.add(`${name}_w`, [8, 4, 3, 3], heWeight(rng, [8, 4, 3, 3], 36));
+    const b = inner.add(`${name}_b`, [8], smallBias(rng, 8));
+    const nodes: NodeProto[] = [...inner.constants, makeNode('Conv', ['x', w, b], [withOuter ? `${name}_c1` : `${name}_y`], `${name}_conv`, { pads: [1, 1, 1, 1] })];
+    if (withOuter) {
+      nodes.push(makeNode('Relu', [`${name}_c1`], [`${name}_r`], `${name}_relu`));
+      nodes.push(makeNode('Conv', [`${name}_r`, 'outer_w'], [`${name}_y`], `${name}_conv2`, { pads: [1, 1, 1, 1] }));
+    }
+    return makeGraph({ name, nodes, inputs: [], outputs: [makeValueInfo(`${name}_y`, DataType.FLOAT, [1, 8, 8, 8])] });
+  };
+  const graph = makeGraph({
+    name: 'if_conv',
+    nodes: [makeNode('If', ['cond'], ['y'], 'branch', { then_branch: branch('then', true), else_branch: branch('else', false) })],
+    inputs: [makeValueInfo('x', DataType.FLOAT, [1, 4, 8, 8]), makeValueInfo('cond', DataType.BOOL, [])],
+    outputs: [makeValueInfo('y', DataType.FLOAT, [1, 8, 8, 8])],
+    initializers: [makeTensor('outer_w', [8, 8, 3, 3], heWeight(rng, [8, 8, 3, 3], 72))],
+  });
+  return {
+    model: makeModel(graph, 13, 8),
+    inputs: [{ name: 'x', shape: [1, 4, 8, 8], dtype: 'float32' }, { name: 'cond', shape: [], dtype: 'bool' }],
+    outputs: [{ name: 'y', shape: [1, 8, 8, 8] }],
+  };
+}
+
+/**
+ * A transformer encoder block in FLOAT16 (opset 17): x [1, 16, 64] → Q/K/V
+ * projections (MatMul + Add) → Q·Kᵀ (two activations) → Softmax → ·V → output
+ * projection → residual Add → LayerNormalization → FFN (MatMul, Relu,
+ * MatMul) → residual Add → y.
+ */
+export function fp16TransformerBlock(seed: number, opts: { fp16?: boolean; seq?: number; hidden?: number } = {}): GeneratedModel {
+  const rng = new Rng(seed);
+  const fp16 = opts.fp16 ?? true;
+  const seq = opts.seq ?? 16;
+  const h = opts.hidden ?? 64;
+  const sink = new WeightSink('initializer', fp16);
+  const ft = sink.floatType;
+  const lin = (name: string, inp: string, k: number, n: number, nodes: NodeProto[]): string => {
+    const w = sink.add(`${name}_w`, [k, n], rng.normalArray(k * n, Math.sqrt(1 / k)));
+    const b = sink.add(`${name}_b`, [n], smallBias(rng, n));
+    nodes.push(makeNode('MatMul', [inp, w], [`${name}_mm`], `${name}_matmul`));
+    nodes.push(makeNode('Add', [`${name}_mm`, b], [`${name}_out`], `${name}_add`));
+    return `${name}_out`;
+  };
+  const nodes: NodeProto[] = [];
+  const q = lin('q', 'x', h, h, nodes);
+  const k = lin('k', 'x', h, h, nodes);
+  const v = lin('v', 'x', h, h, nodes);
+  nodes.push(makeNode('Transpose', [k], ['kT'], 'k_transpose', { perm: [0, 2, 1] }));
+  nodes.push(makeNode('MatMul', [q, 'kT'], ['scores_raw'], 'scores_matmul'));
+  const scale = sink.add('attn_scale', [], Float32Array.of(1 / Math.sqrt(h)));
+  nodes.push(makeNode('Mul', ['scores_raw', scale], ['scores'], 'scores_scale'));
+  nodes.push(makeNode('Softmax', ['scores'], ['probs'], 'softmax', { axis: -1 }));
+  nodes.push(makeNode('MatMul', ['probs', v], ['context'], 'context_matmul'));
+  const o = lin('o', 'context', h, h, nodes);
+  nodes.push(makeNode('Add', ['x', o], ['res1'], 'residual1'));
+  const gamma = sink.add('ln_gamma', [h], rng.normalArray(h, 0.05, 1));
+  const beta = sink.add('ln_beta', [h], smallBias(rng, h));
+  nodes.push(makeNode('LayerNormalization', ['res1', gamma, beta], ['ln'], 'layernorm', { axis: -1 }));
+  const f1 = lin('ffn1', 'ln', h, 4 * h, nodes);
+  nodes.push(makeNode('Relu', [f1], ['ffn_act'], 'ffn_relu'));
+  const f2 = lin('ffn2', 'ffn_act', 4 * h, h, nodes);
+  nodes.push(makeNode('Add', ['ln', f2], ['y'], 'residual2'));
+  const graph = makeGraph({
+    name: 'transformer_block', nodes,
+    inputs: [makeValueInfo('x', ft, [1, seq, h])],
+    outputs: [makeValueInfo('y', ft, [1, seq, h])],
+    initializers: sink.initializers,
+  });
+  return {
+    model: makeModel(graph, 17, 8),
+    inputs: [{ name: 'x', shape: [1, seq, h], dtype: fp16 ? 'float16' : 'float32' }],
+    outputs: [{ name: 'y', shape: [1, seq, h] }],
+  };
+}
+
+/** ids [1, 12] (int64) → Gather on a [1000, 64] embedding table → MatMul [64, 16] → y [1, 12, 16]. */
+export function embeddingModel(seed: number): GeneratedModel {
+  const rng = new Rng(seed);
+  const table = makeTensor('embedding', [1000, 64], rng.normalArray(1000 * 64, 0.5));
+  const proj = makeTensor('proj_w', [64, 16], heWeight(rng, [64, 16], 64));
+  const graph = makeGraph({
+    name: 'embedding',
+    nodes: [makeNode('Gather', ['embedding', 'ids'], ['emb'], 'embed'), makeNode('MatMul', ['emb', 'proj_w'], ['y'], 'proj')],
+    inputs: [makeValueInfo('ids', DataType.INT64, [1, 12])],
+    outputs: [makeValueInfo('y', DataType.FLOAT, [1, 12, 16])],
+    initializers: [table, proj],
+  });
+  return { model: makeModel(graph, 13, 8), inputs: [{ name: 'ids', shape: [1, 12], dtype: 'int64' }], outputs: [{ name: 'y', shape: [1, 12, 16] }] };
+}
+
 // ---------------------------------------------------------------- inputs and samples
 
 type SpecLike = readonly InputSpec[] | { inputs: readonly InputSpec[] };
@@ -412,9 +513,10 @@ function randomArrays(spec: SpecLike, seed: number): Array<{ input: InputSpec; d
 export function randomInputs(spec: SpecLike, seed: number): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const { input, data } of randomArrays(spec, seed)) {
-    feeds[input.name] = input.dtype === 'float16'
-      ? new ort.Tensor('float16', float32ArrayToHalf(data), input.shape)
-      : new ort.Tensor('float32', data, input.shape);
+    if (input.dtype === 'int64') feeds[input.name] = new ort.Tensor('int64', BigInt64Array.from(data, (v) => BigInt(Math.floor(Math.abs(v) * 333) % 1000)), input.shape);
+    else if (input.dtype === 'bool') feeds[input.name] = new ort.Tensor('bool', Uint8Array.from(data, (v) => (v > 0 ? 1 : 0)), input.shape);
+    else if (input.dtype === 'float16') feeds[input.name] = new ort.Tensor('float16', float32ArrayToHalf(data), input.shape);
+    else feeds[input.name] = new ort.Tensor('float32', data, input.shape);
   }
   return feeds;
 }
