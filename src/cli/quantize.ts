@@ -6,14 +6,12 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import chalk from 'chalk';
 import { UsageError, GateError } from '../errors.js';
-import { loadModel } from '../onnx/load.js';
-import { saveModel } from '../onnx/save.js';
-import { inputSpecs, quantizeModel, type QuantizeReport } from '../quant/quantize-model.js';
+import type { QuantizeReport } from '../quant/quantize-model.js';
+import { quantizeFile } from '../quant/quantize-file.js';
 import { generatedSample } from '../calib/generated-feeds.js';
 import { openDataset } from '../calib/dataset.js';
 import { compareModels, type CompareResult } from '../bench/compare.js';
 import { fidelityWarnings, formatComparison } from '../report/compare-text.js';
-import { openSessionFor } from '../quant/ort-session.js';
 import { heading } from './format.js';
 
 interface QuantizeCliOptions {
@@ -84,28 +82,23 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
 
   const minIntensity = opts.minIntensity === undefined ? undefined : Number(opts.minIntensity);
   if (minIntensity !== undefined && !(minIntensity >= 0)) throw new UsageError('--min-intensity must be a number >= 0');
-  const model = loadModel(modelPath);
   const bar = progressBar('calibrating');
   let outcome;
   try {
-    outcome = await quantizeModel(model, {
-      calibrate: opts.calibrate, weightOnly: opts.weightOnly, perTensor: opts.perTensor, reduceRange: opts.reduceRange, exclude: opts.exclude, minIntensity,
+    outcome = await quantizeFile(modelPath, output, {
+      calibrate: opts.calibrate, weightOnly: opts.weightOnly, perTensor: opts.perTensor, reduceRange: opts.reduceRange,
+      exclude: opts.exclude, minIntensity, externalData: opts.externalData,
       onProgress: (done, total) => bar?.update(done, total),
     });
   } finally {
     bar?.stop();
   }
-  const saved = saveModel(outcome.proto, output, { source: model, externalData: opts.externalData ? true : 'auto' });
-  model.close();
-  // The file as written must load in ONNX Runtime before success is reported.
-  const check = loadModel(output);
-  await (await openSessionFor(check.proto, output)).release();
-  check.close();
+  const saved = outcome.saved;
 
   let comparison: CompareResult | undefined;
   if (opts.bench) {
     const evalPath = opts.eval ?? opts.calibrate;
-    const specs = inputSpecs(outcome.proto);
+    const specs = outcome.inputs;
     // Without samples the comparison runs on one generated input: latency is real, fidelity indicative.
     const dataset = evalPath ? openDataset(evalPath, specs.map((s) => s.name)) : [generatedSample(specs)];
     const labelsFile = opts.labels ?? (evalPath && existsSync(join(evalPath, 'labels.json')) ? join(evalPath, 'labels.json') : undefined);

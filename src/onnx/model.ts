@@ -21,8 +21,9 @@ export class Model implements TensorSource {
     return tensorBytes(t, this);
   }
 
-  float32(t: TensorProto): Float32Array {
-    return tensorToFloat32(t, this);
+  /** Values as float32; `scratch` may receive them (see tensorToFloat32): use the result before reusing it. */
+  float32(t: TensorProto, scratch?: Float32Array): Float32Array {
+    return tensorToFloat32(t, this, scratch);
   }
 
   close(): void {

@@ -111,11 +111,21 @@ export function alignedView<T>(bytes: Uint8Array, ctor: { new (b: ArrayBufferLik
   return new ctor(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / size));
 }
 
-/** A float tensor's values as float32 (FLOAT as a view when aligned; FLOAT16/BFLOAT16/DOUBLE converted). */
-export function tensorToFloat32(t: TensorProto, src: TensorSource): Float32Array {
+/**
+ * A float tensor's values as float32 (FLOAT as a view when aligned;
+ * FLOAT16/BFLOAT16/DOUBLE converted). A misaligned FLOAT tensor is copied:
+ * into `scratch` when it is large enough (callers looping over big weights
+ * reuse one, instead of leaving a tensor-sized garbage array per weight).
+ */
+export function tensorToFloat32(t: TensorProto, src: TensorSource, scratch?: Float32Array): Float32Array {
   const bytes = tensorBytes(t, src);
   switch (t.dataType) {
     case DataType.FLOAT:
+      if (bytes.byteOffset % 4 !== 0 && scratch && scratch.length >= bytes.byteLength / 4) {
+        const out = scratch.subarray(0, bytes.byteLength / 4);
+        new Uint8Array(out.buffer, out.byteOffset, bytes.byteLength).set(bytes);
+        return out;
+      }
       return alignedView(bytes, Float32Array);
     case DataType.FLOAT16:
       return halfArrayToFloat32(alignedView(bytes, Uint16Array));

@@ -134,6 +134,13 @@ export async function quantizeWithoutCalibration(model: Model, opts: NoCalibrati
   };
 
   const stored = new Map<string, { output: string; nodes: NodeProto[]; serves: string[] }>();
+  // One buffer for reading misaligned float weights, reused weight after weight.
+  let scratch: Float32Array | undefined;
+  const weightValues = (t: TensorProto): Float32Array => {
+    const n = tensorShape(t).reduce((a, b) => a * b, 1);
+    if (!scratch || scratch.length < n) scratch = new Float32Array(n);
+    return model.float32(t, scratch);
+  };
   for (const scope of index.scopes) {
     const editor = editors.get(scope)!;
     const head: NodeProto[] = [];
@@ -159,7 +166,7 @@ export async function quantizeWithoutCalibration(model: Model, opts: NoCalibrati
           const located = locate(scope, name)!;
           if (!s) {
             const shape = tensorShape(located.tensor);
-            const data = model.float32(located.tensor);
+            const data = weightValues(located.tensor);
             const w = storeWeightForLoad(editors.get(located.scope)!, name, data, shape, axis, weightScales(data, shape, axis, false), floatType, uniqueName);
             s = { output: w.output, nodes: w.nodes, serves: [] };
             stored.set(key, s);
@@ -178,7 +185,7 @@ export async function quantizeWithoutCalibration(model: Model, opts: NoCalibrati
       }
       // Dynamic: int8 [K, N] weight, one scale per column (output feature).
       const located = locate(scope, action.weight)!;
-      let data = model.float32(located.tensor);
+      let data = weightValues(located.tensor);
       let shape = tensorShape(located.tensor);
       if (action.transpose) {
         const [n, k] = shape as [number, number];

@@ -1,20 +1,21 @@
-// The library's entry point for quantizing a loaded model: picks the mode
-// (static with samples, dynamic without, weight-only on request), runs it,
-// and makes sure ONNX Runtime loads and runs the result with finite
-// outputs. A node the runtime refuses or breaks goes back to float and the
-// model is quantized again without it; a model that cannot be made valid is
-// an error naming the node and the runtime's message.
+// The library's entry point for quantizing: picks the mode (static with
+// samples, dynamic without, weight-only on request), runs it, and makes sure
+// ONNX Runtime loads and runs the result with finite outputs. A node the
+// runtime refuses or breaks goes back to float and the model is quantized
+// again without it; a model that cannot be made valid is an error naming the
+// node and the runtime's message.
 import type ort from 'onnxruntime-node';
 import { RuntimeFailure } from '../errors.js';
 import type { Model } from '../onnx/model.js';
+import type { ModelProto } from '../onnx/proto.js';
 import { openDataset } from '../calib/dataset.js';
 import { toFeeds } from '../calib/to-ort.js';
 import { generatedFeeds } from '../calib/generated-feeds.js';
 import { inputSpecs } from './prepare.js';
 import { quantizeStatic, TOOL_VERSION, type StaticQuantizeOptions } from './quantize-static.js';
 import { quantizeWithoutCalibration } from './quantize-dynamic.js';
-import { findRuntimeProblem } from './runtime-check.js';
-import type { QuantizeOutcome } from './report.js';
+import { findRuntimeProblem, type RuntimeProblem } from './runtime-check.js';
+import type { QuantizeOutcome, QuantizeReport } from './report.js';
 
 export interface QuantizeOptions extends Omit<StaticQuantizeOptions, 'calibrate'> {
   /** Samples for static quantization; without them: dynamic. */
@@ -25,39 +26,67 @@ export interface QuantizeOptions extends Omit<StaticQuantizeOptions, 'calibrate'
   maxFallbacks?: number;
 }
 
-export async function quantizeModel(model: Model, opts: QuantizeOptions): Promise<QuantizeOutcome> {
-  const specs = inputSpecs(model.proto);
-  const feeds: Record<string, ort.Tensor> = opts.calibrate && !opts.weightOnly
-    ? toFeeds(openDataset(opts.calibrate, specs.map((s) => s.name)).samples().next().value?.inputs ?? new Map(), specs.map((s) => s.name))
-    : generatedFeeds(specs);
+/** One quantization with the given nodes kept float; metadata stamped. */
+export async function quantizeOnce(model: Model, opts: QuantizeOptions, exclude: string[]): Promise<QuantizeOutcome> {
+  const outcome = opts.calibrate && !opts.weightOnly
+    ? await quantizeStatic(model, { ...opts, calibrate: opts.calibrate, exclude })
+    : await quantizeWithoutCalibration(model, { ...opts, exclude });
+  stampMetadata(outcome.proto, outcome.report, opts, exclude);
+  return outcome;
+}
+
+function stampMetadata(proto: ModelProto, r: QuantizeReport, opts: QuantizeOptions, exclude: string[]): void {
+  proto.metadataProps = [...(proto.metadataProps ?? []).filter((e) => e.key !== 'onnx-quantize'), {
+    key: 'onnx-quantize',
+    value: JSON.stringify({ version: TOOL_VERSION, mode: r.mode, samples: r.samples, perChannel: r.perChannel,
+      reduceRange: opts.reduceRange ?? true, weights: 'int8',
+      activations: r.mode === 'static' ? 'uint8' : r.mode === 'dynamic' ? 'uint8 per call' : 'float', exclude }),
+  }];
+}
+
+/** The input the check runs: the first calibration sample, or one generated to fit the inputs. */
+export function checkFeeds(model: Model, opts: QuantizeOptions): Record<string, ort.Tensor> {
+  const names = inputSpecs(model.proto).map((s) => s.name);
+  if (opts.calibrate && !opts.weightOnly) {
+    const first = openDataset(opts.calibrate, names).samples().next();
+    if (!first.done) return toFeeds(first.value.inputs, names);
+  }
+  return generatedFeeds(inputSpecs(model.proto));
+}
+
+/**
+ * Runs `attempt` with a growing list of nodes kept in float until it reports
+ * no runtime problem. Each problem must name nodes not excluded yet.
+ */
+export async function withFallbacks<T extends { report: QuantizeReport }>(file: string, opts: QuantizeOptions,
+  attempt: (exclude: string[]) => Promise<{ result: T; problem?: RuntimeProblem }>): Promise<T> {
   const exclude = [...(opts.exclude ?? [])];
-  const fallbacks: Array<{ node: string; reason: string }> = [];
-  for (let attempt = 0; ; attempt++) {
-    const outcome = opts.calibrate && !opts.weightOnly
-      ? await quantizeStatic(model, { ...opts, calibrate: opts.calibrate, exclude })
-      : await quantizeWithoutCalibration(model, { ...opts, exclude });
-    const problem = await findRuntimeProblem(outcome.proto, model.file, feeds, outcome.origin);
+  const fallbacks: QuantizeReport['fallbacks'] = [];
+  for (;;) {
+    const { result, problem } = await attempt([...exclude]);
     if (!problem) {
-      outcome.report.fallbacks = fallbacks;
-      const r = outcome.report;
-      outcome.proto.metadataProps = [...(outcome.proto.metadataProps ?? []).filter((e) => e.key !== 'onnx-quantize'), {
-        key: 'onnx-quantize',
-        value: JSON.stringify({ version: TOOL_VERSION, mode: r.mode, samples: r.samples, perChannel: r.perChannel,
-          reduceRange: opts.reduceRange ?? true, weights: 'int8', activations: r.mode === 'static' ? 'uint8' : r.mode === 'dynamic' ? 'uint8 per call' : 'float',
-          exclude }),
-      }];
-      return outcome;
+      result.report.fallbacks = fallbacks;
+      return result;
     }
     const blamed = problem.nodes.filter((n) => n && !exclude.includes(n));
     if (blamed.length === 0 || fallbacks.length >= (opts.maxFallbacks ?? 16)) {
       const where = problem.nodes.length ? ` (at node ${problem.nodes.join(', ')})` : '';
-      throw new RuntimeFailure(`${model.file}: the quantized model is not valid${where} and nothing more can be left in float: ${problem.message}`);
+      throw new RuntimeFailure(`${file}: the quantized model is not valid${where} and nothing more can be left in float: ${problem.message}`);
     }
     for (const node of blamed) {
       exclude.push(node);
       fallbacks.push({ node, reason: problem.message.split('\n')[0]!.slice(0, 300) });
     }
   }
+}
+
+/** Quantizes a model held in memory and checks the result in memory. */
+export async function quantizeModel(model: Model, opts: QuantizeOptions): Promise<QuantizeOutcome> {
+  const feeds = checkFeeds(model, opts);
+  return withFallbacks(model.file, opts, async (exclude) => {
+    const outcome = await quantizeOnce(model, opts, exclude);
+    return { result: outcome, problem: await findRuntimeProblem(outcome.proto, model.file, feeds, outcome.origin) };
+  });
 }
 
 export { quantizeStatic, TOOL_VERSION, inputSpecs };

@@ -2,6 +2,7 @@
 // sample? When not, which original node is to blame: the node the runtime
 // names, or the first quantized node whose output turns non-finite.
 import ort from 'onnxruntime-node';
+import { loadModel } from '../onnx/load.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { makeValueInfo } from '../onnx/build.js';
 import { DataType } from '../onnx/dtypes.js';
@@ -38,11 +39,23 @@ function allFinite(t: ort.Tensor): boolean {
   return (t.data as Float32Array).every(Number.isFinite);
 }
 
-export async function findRuntimeProblem(proto: ModelProto, file: string, feeds: Record<string, ort.Tensor>,
+/**
+ * Session options of the check: full graph optimisation (fusion is where
+ * quantized models fail), but no weight prepacking, which would hold a
+ * second, repacked copy of every integer weight only to be thrown away.
+ */
+const CHECK_OPTIONS: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, extra: { session: { disable_prepacking: '1' } } };
+
+/**
+ * Checks a quantized model held in memory (`model` a ModelProto, `file` the
+ * path its external data is relative to) or written to a path (`model` the
+ * path, which ORT reads itself: no second copy in this process).
+ */
+export async function findRuntimeProblem(model: ModelProto | string, file: string, feeds: Record<string, ort.Tensor>,
   origin: Map<string, string[]>): Promise<RuntimeProblem | undefined> {
   let session: ort.InferenceSession;
   try {
-    session = await openSessionFor(proto, file);
+    session = typeof model === 'string' ? await ort.InferenceSession.create(model, CHECK_OPTIONS) : await openSessionFor(model, file, CHECK_OPTIONS);
   } catch (err) {
     const message = (err as Error).message;
     return { message: `ONNX Runtime refused the quantized model: ${message}`, nodes: blameFromMessage(message, origin) };
@@ -58,6 +71,7 @@ export async function findRuntimeProblem(proto: ModelProto, file: string, feeds:
     await session.release();
   }
   if (!bad) return undefined;
+  const proto = typeof model === 'string' ? loadModel(model).proto : model;
   return { message: `the quantized model gives non-finite values in output '${bad}'`, nodes: await firstNonFiniteNode(proto, file, feeds, origin) };
 }
 
