@@ -16,7 +16,7 @@ import type { Model } from '../onnx/model.js';
 import { toLong, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import { tensorShape } from '../onnx/tensor-data.js';
 import { GraphEditor, attrFloat, attrInt } from './graph-edit.js';
-import { prepareModel } from './prepare.js';
+import { prepareModel, type Prepared } from './prepare.js';
 import { addToGroup, groupNodes, type QuantizeOutcome } from './report.js';
 import { storeWeight, storeWeightForLoad, weightScales } from './weight-dequantize.js';
 import { RECURRENT_OPS } from './rules.js';
@@ -42,7 +42,35 @@ interface Located {
 
 export async function quantizeWithoutCalibration(model: Model, opts: NoCalibrationOptions): Promise<QuantizeOutcome> {
   const prepared = prepareModel(model, { perTensor: opts.perTensor, dequantizeLinear: false });
-  const { proto, uniqueName, floatType, notes, index } = prepared;
+  const done = quantizeScopesWithoutCalibration(model, prepared, opts, () => true);
+  const mode = opts.weightOnly ? 'weight-only' : 'dynamic';
+  return {
+    proto: prepared.proto,
+    origin: done.origin,
+    report: {
+      mode,
+      modeReason: opts.weightOnly ? '--weight-only: int8 weights everywhere, float math' : 'no --calibrate samples: activations are quantized per call (dynamic)',
+      samples: 0, opset: prepared.opset, perChannel: prepared.perChannel, quantized: done.quantized,
+      weightOnly: groupNodes(done.weightOnlyGroups), float: groupNodes(done.floatGroups), fallbacks: [],
+      foldedBatchNorms: prepared.foldedBatchNorms, promotedConstants: prepared.promotedConstants, notes: prepared.notes,
+    },
+  };
+}
+
+export interface ScopesDone {
+  origin: Map<string, string[]>;
+  quantized: Record<string, number>;
+  weightOnlyGroups: Map<string, NodeProto[]>;
+  floatGroups: Map<string, NodeProto[]>;
+}
+
+/**
+ * The dynamic / weight-only rewrite over the graphs `include` accepts (all of
+ * them without samples; the subgraphs that static calibration cannot see).
+ */
+export function quantizeScopesWithoutCalibration(model: Model, prepared: Prepared, opts: NoCalibrationOptions,
+  include: (scope: GraphScope) => boolean): ScopesDone {
+  const { proto, uniqueName, floatType, index } = prepared;
   const exclude = new Set(opts.exclude ?? []);
   const minIntensity = opts.minIntensity ?? 16;
   const editors = new Map(index.scopes.map((s) => [s, s.depth === 0 ? prepared.editor : new GraphEditor(s.graph)]));
@@ -142,7 +170,7 @@ export async function quantizeWithoutCalibration(model: Model, opts: NoCalibrati
     return model.float32(t, scratch);
   };
   for (const scope of index.scopes) {
-    const editor = editors.get(scope)!;
+    if (!include(scope)) continue;
     const head: NodeProto[] = [];
     const removed = new Set<NodeProto>();
     for (const node of [...(scope.graph.node ?? [])]) {
@@ -224,16 +252,5 @@ export async function quantizeWithoutCalibration(model: Model, opts: NoCalibrati
     for (const name of replacedWeights) if (editor.initializers.has(name) && !used.has(name)) editor.removeInitializer(name);
   }
 
-  const mode = opts.weightOnly ? 'weight-only' : 'dynamic';
-  return {
-    proto,
-    origin,
-    report: {
-      mode,
-      modeReason: opts.weightOnly ? '--weight-only: int8 weights everywhere, float math' : 'no --calibrate samples: activations are quantized per call (dynamic)',
-      samples: 0, opset: prepared.opset, perChannel: prepared.perChannel, quantized,
-      weightOnly: groupNodes(weightOnlyGroups), float: groupNodes(floatGroups), fallbacks: [],
-      foldedBatchNorms: prepared.foldedBatchNorms, promotedConstants: prepared.promotedConstants, notes,
-    },
-  };
+  return { origin, quantized, weightOnlyGroups, floatGroups };
 }

@@ -15,6 +15,8 @@ import { inputSpecs, prepareModel } from './prepare.js';
 import { rewriteQdq, type ActivationParams } from './qdq-rewrite.js';
 import { groupNodes, type QuantizeOutcome } from './report.js';
 import { WEIGHT_OPS } from './rules.js';
+import { quantizeScopesWithoutCalibration } from './quantize-dynamic.js';
+import type { NodeProto } from '../onnx/proto.js';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -51,12 +53,24 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
   const elementCounts = await probeElementCounts(proto, costTensors(editor), floatType, dataset.samples().next().value!.inputs,
     specs.map((s) => s.name), (m) => openSessionFor(m, model.file));
   const plan = planQuantization(editor, { perTensor: !perChannel, exclude: new Set(opts.exclude ?? []), elementCounts, minIntensity: opts.minIntensity });
-  if (plan.quantizedNodes.size === 0 && plan.weightOnlyNodes.size === 0) throw new RuntimeFailure(`${model.file}: nothing to quantize (${[...plan.floatNodes.keys()].join('; ')})`);
   notes.push(...plan.notes);
 
   const ranges = await calibrate(proto, plan, floatType, dataset, specs, model.file, opts);
   const params = activationParams(plan, ranges);
   const origin = rewriteQdq(model, editor, plan, params, { reduceRange: opts.reduceRange ?? true, floatType, uniqueName });
+  // Bodies of If/Loop/Scan cannot be calibrated through graph outputs: their
+  // weight ops are quantized as without samples (dynamic or weight-only).
+  const inner = quantizeScopesWithoutCalibration(model, prepared, opts, (scope) => scope.depth > 0);
+  for (const [k, v] of inner.origin) origin.set(k, v);
+  const quantized = countByOp(plan);
+  for (const [op, n] of Object.entries(inner.quantized)) quantized[op] = (quantized[op] ?? 0) + n;
+  if (plan.quantizedNodes.size === 0 && plan.weightOnlyNodes.size === 0 && inner.origin.size === 0) {
+    throw new RuntimeFailure(`${model.file}: nothing to quantize (${[...plan.floatNodes.keys()].join('; ')})`);
+  }
+  const merge = (a: Map<string, NodeProto[]>, b: Map<string, NodeProto[]>) => {
+    for (const [reason, nodes] of b) a.set(`${reason} (in a subgraph)`, [...(a.get(reason) ?? []), ...nodes]);
+    return a;
+  };
 
   proto.metadataProps = [...(proto.metadataProps ?? []).filter((e) => e.key !== 'onnx-quantize'), {
     key: 'onnx-quantize',
@@ -70,7 +84,7 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
     report: {
       mode: 'static', modeReason: `calibrated with MinMax on ${dataset.count} sample${dataset.count === 1 ? '' : 's'}`,
       samples: dataset.count, opset: prepared.opset, perChannel,
-      quantized: countByOp(plan), float: groupNodes(plan.floatNodes), weightOnly: groupNodes(plan.weightOnlyNodes), fallbacks: [],
+      quantized, float: groupNodes(merge(plan.floatNodes, inner.floatGroups)), weightOnly: groupNodes(merge(plan.weightOnlyNodes, inner.weightOnlyGroups)), fallbacks: [],
       foldedBatchNorms: prepared.foldedBatchNorms, promotedConstants: prepared.promotedConstants, notes,
     },
   };

@@ -148,3 +148,34 @@ test('tensors in and out of an LSTM stay float; the model keeps fidelity', async
   assert.ok(report.weightOnly.some((w) => /recurrent/.test(w.reason)), JSON.stringify(report.weightOnly));
   assert.ok(worst >= 0.99, `cosine ${worst}`);
 });
+
+test('static mode reaches into If branches too (weights there quantized without calibration)', async () => {
+  const { ifConvModel } = await import('../helpers/models.js');
+  const { allGraphs } = await import('../../src/onnx/graph-walk.js');
+  const g = ifConvModel(10);
+  const src = join(dir, 'if-static.onnx');
+  writeModel(g.model, src);
+  // Calibration samples need a bool input: write them with a fixed cond (then-branch).
+  const { encodeNpz } = await import('../helpers/models.js');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const samples = join(dir, 'if-static-calib');
+  mkdirSync(samples, { recursive: true });
+  for (let i = 0; i < 4; i++) {
+    const x = new Float32Array(4 * 8 * 8).map((_, j) => Math.sin(i * 7 + j));
+    writeFileSync(join(samples, `s${i}.npz`), encodeNpz({
+      x: { descr: '<f4', shape: [1, 4, 8, 8], data: new Uint8Array(x.buffer) },
+      cond: { descr: '|b1', shape: [], data: Uint8Array.of(1) },
+    }));
+  }
+  const model = loadModel(src);
+  const { proto, report } = await quantizeStatic(model, { calibrate: samples });
+  const inner = allGraphs(proto).filter((s) => s.depth === 1).flatMap((s) => s.graph.initializer ?? []);
+  assert.ok(inner.some((t) => t.dataType === DataType.INT8), 'branch weights are int8');
+  assert.ok(report.weightOnly.some((w) => /in a subgraph/.test(w.reason)), JSON.stringify(report.weightOnly));
+  const out = join(dir, 'if-static.q.onnx');
+  saveModel(proto, out, { source: model });
+  const session = await ort.InferenceSession.create(out);
+  const y = await session.run({ x: new ort.Tensor('float32', new Float32Array(256).fill(0.3), [1, 4, 8, 8]), cond: new ort.Tensor('bool', Uint8Array.of(1), []) });
+  assert.ok((y.y!.data as Float32Array).every(Number.isFinite));
+  await session.release();
+});
