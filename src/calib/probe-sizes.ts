@@ -4,7 +4,7 @@
 import type ort from 'onnxruntime-node';
 import type { ModelProto } from '../onnx/proto.js';
 import type { NdArray } from './ndarray.js';
-import { exposeTensors, type CalibrationSession } from './minmax.js';
+import { exposeTensors, type CalibrationSession } from './calibrate.js';
 import { toFeeds } from './to-ort.js';
 
 export async function probeElementCounts(model: ModelProto, tensors: string[], elemType: number, inputs: Map<string, NdArray>,

@@ -32,6 +32,7 @@ interface QuantizeCliOptions {
   threads?: string;
   maxAccuracyDrop?: string;
   minIntensity?: string;
+  percentile?: string;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -43,7 +44,8 @@ export function registerQuantize(program: Command): void {
     .option('-o, --output <file>', 'output path (default: <model>.int8.onnx beside the input)')
     .option('--calibrate <samples>', 'calibration samples (a folder of .npz files, or one .npy whose first axis is samples) for static INT8; without them: dynamic INT8')
     .option('--weight-only', 'int8 weights only, float activations and math: the smallest file, no calibration needed')
-    .option('--method <name>', 'calibration method: minmax', 'minmax')
+    .option('--method <name>', 'calibration method: minmax, percentile (clips the rarest values) or entropy (KL-optimal clipping, TensorRT\'s procedure)', 'minmax')
+    .option('--percentile <p>', 'for --method percentile: the central share of values kept (default 99.999)')
     .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
     .option('--no-reduce-range', 'full 8-bit weights; by default weights use 7 bits ([-64, 64]) because ONNX Runtime\'s u8×s8 kernels saturate on x86 CPUs without VNNI')
     .option('--exclude <names>', 'node names or op types to keep in float (comma separated, repeatable)', collect, [])
@@ -71,7 +73,9 @@ function derivedOutput(input: string): string {
 }
 
 async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise<void> {
-  if (opts.method !== 'minmax') throw new UsageError(`--method ${opts.method}: only minmax is available in this version`);
+  if (!['minmax', 'percentile', 'entropy'].includes(opts.method)) throw new UsageError(`--method ${opts.method}: choose minmax, percentile or entropy`);
+  const percentile = opts.percentile === undefined ? undefined : Number(opts.percentile);
+  if (percentile !== undefined && !(percentile > 50 && percentile <= 100)) throw new UsageError('--percentile must be a number in (50, 100]');
   const output = opts.output ?? derivedOutput(modelPath);
   if (resolve(output) === resolve(modelPath)) throw new UsageError(`the output ${output} would overwrite the input model`);
   if (existsSync(output) && !opts.force) throw new UsageError(`${output} exists: pass --force to overwrite it`);
@@ -88,6 +92,7 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
     outcome = await quantizeFile(modelPath, output, {
       calibrate: opts.calibrate, weightOnly: opts.weightOnly, perTensor: opts.perTensor, reduceRange: opts.reduceRange,
       exclude: opts.exclude, minIntensity, externalData: opts.externalData,
+      method: opts.method as 'minmax' | 'percentile' | 'entropy', percentile,
       onProgress: (done, total) => bar?.update(done, total),
     });
   } finally {

@@ -5,7 +5,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import { openDataset, type Dataset } from '../calib/dataset.js';
 import { validateDataset, type InputSpec } from '../calib/validate.js';
-import { calibrateMinMax, type Range } from '../calib/minmax.js';
+import { calibrateRanges, type CalibrationMethod, type Range } from '../calib/calibrate.js';
 import { probeElementCounts } from '../calib/probe-sizes.js';
 import type { GraphEditor } from './graph-edit.js';
 import { computeScaleZeroPoint } from './math/index.js';
@@ -34,6 +34,10 @@ export interface StaticQuantizeOptions {
   exclude?: string[];
   /** Multiply-adds per activation element below which a weight op keeps int8 weights only (default 16; 0 quantizes all). */
   minIntensity?: number;
+  /** How activation ranges are read from the samples (default minmax). */
+  method?: CalibrationMethod;
+  /** For the percentile method: the central share of values kept (default 99.999). */
+  percentile?: number;
   /** Called after each calibration sample. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -82,7 +86,7 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
     proto,
     origin,
     report: {
-      mode: 'static', modeReason: `calibrated with MinMax on ${dataset.count} sample${dataset.count === 1 ? '' : 's'}`,
+      mode: 'static', modeReason: `calibrated (${opts.method ?? 'minmax'}) on ${dataset.count} sample${dataset.count === 1 ? '' : 's'}`,
       samples: dataset.count, opset: prepared.opset, perChannel,
       quantized, float: groupNodes(merge(plan.floatNodes, inner.floatGroups)), weightOnly: groupNodes(merge(plan.weightOnlyNodes, inner.weightOnlyGroups)), fallbacks: [],
       foldedBatchNorms: prepared.foldedBatchNorms, promotedConstants: prepared.promotedConstants, notes,
@@ -114,8 +118,8 @@ async function calibrate(proto: ModelProto, plan: QuantPlan, floatType: number, 
     else if (source.kind === 'rangeOf') wanted.add(source.tensor);
   }
   const tensors = [...wanted];
-  return calibrateMinMax(proto, tensors, floatType, dataset, specs.map((s) => s.name),
-    (m) => openSessionFor(m, file), (done) => opts.onProgress?.(done, dataset.count));
+  return calibrateRanges(proto, tensors, floatType, dataset, specs.map((s) => s.name), (m) => openSessionFor(m, file),
+    { method: opts.method, percentile: opts.percentile, onSample: (done, passes) => opts.onProgress?.(done, dataset.count * passes) });
 }
 
 /** uint8 asymmetric parameters per activation; shared tensors take their source's. */

@@ -110,3 +110,14 @@ test('without --calibrate: dynamic INT8, and the report says so', () => {
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /mode: weight-only INT8/);
 });
+
+test('percentile and entropy calibration keep the bundled example within a point', () => {
+  for (const method of ['percentile', 'entropy']) {
+    const r = runCli([digits, '--int8', '--calibrate', calib, '--eval', evalSet, '-o', join(dir, `${method}.onnx`), '--method', method, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout);
+    assert.match(result.modeReason, new RegExp(method));
+    assert.ok(result.comparison.accuracy.drop <= 1, `${method}: drop ${result.comparison.accuracy.drop}`);
+    assert.ok(result.comparison.outputs[0].cosine >= 0.99, `${method}: cosine ${result.comparison.outputs[0].cosine}`);
+  }
+});

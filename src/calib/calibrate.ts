@@ -1,0 +1,109 @@
+// Calibration: ONNX Runtime runs the float model with the tensors to
+// calibrate exposed as extra graph outputs; each sample's min and max are
+// folded into running values and the outputs dropped, so memory does not
+// grow with the number of samples.
+import ort from 'onnxruntime-node';
+import { makeValueInfo } from '../onnx/build.js';
+import { halfArrayToFloat32 } from '../onnx/float16.js';
+import type { ModelProto } from '../onnx/proto.js';
+import { cloneShallow } from '../onnx/walk-tensors.js';
+import type { Dataset } from './dataset.js';
+import { toFeeds } from './to-ort.js';
+import { Histogram, entropyRange, percentileRange } from './histogram.js';
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export type CalibrationSession = (model: ModelProto) => Promise<ort.InferenceSession>;
+
+/** A copy of `model` whose graph also outputs `tensors` (of the given element type). */
+export function exposeTensors(model: ModelProto, tensors: string[], elemType: number): ModelProto {
+  const graph = cloneShallow(model.graph!);
+  const existing = new Set((graph.output ?? []).map((v) => v.name));
+  graph.output = [...(graph.output ?? []), ...tensors.filter((t) => !existing.has(t)).map((t) => makeValueInfo(t, elemType))];
+  const copy = cloneShallow(model);
+  copy.graph = graph;
+  return copy;
+}
+
+export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
+
+export interface CalibrationOptions {
+  method?: CalibrationMethod;
+  /** For 'percentile': the central share of values kept (default 99.999). */
+  percentile?: number;
+  /** After each sample of each pass (histogram methods run the samples twice). */
+  onSample?: (done: number, passes: number) => void;
+}
+
+/** Runs every sample and hands each exposed tensor's values (as float32) to `visit`. */
+async function forEachSample(session: ort.InferenceSession, dataset: Dataset, inputNames: string[], tensors: string[],
+  visit: (name: string, values: Float32Array) => void, onSample?: () => void): Promise<void> {
+  for (const sample of dataset.samples()) {
+    const outputs = await session.run(toFeeds(sample.inputs, inputNames), tensors);
+    for (const name of tensors) {
+      const t = outputs[name]!;
+      visit(name, t.type === 'float16' ? halfArrayToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
+      t.dispose();
+    }
+    onSample?.();
+  }
+}
+
+/**
+ * Activation ranges: MinMax folds each sample's min and max; Percentile and
+ * Entropy run the samples a second time into a 2048-bin histogram per
+ * tensor over the range the first pass found, and read the range off it.
+ */
+export async function calibrateRanges(
+  model: ModelProto, tensors: string[], elemType: number, dataset: Dataset, inputNames: string[],
+  openSession: CalibrationSession, opts: CalibrationOptions = {},
+): Promise<Map<string, Range>> {
+  const ranges = new Map<string, Range>();
+  if (tensors.length === 0) return ranges; // weight-only plans calibrate nothing
+  const method = opts.method ?? 'minmax';
+  const passes = method === 'minmax' ? 1 : 2;
+  const session = await openSession(exposeTensors(model, tensors, elemType));
+  try {
+    let done = 0;
+    await forEachSample(session, dataset, inputNames, tensors, (name, data) => {
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      const r = ranges.get(name);
+      if (!r) ranges.set(name, { min, max });
+      else {
+        if (min < r.min) r.min = min;
+        if (max > r.max) r.max = max;
+      }
+    }, () => opts.onSample?.(++done, passes));
+    if (method === 'minmax') return ranges;
+
+    const histograms = new Map<string, Histogram>();
+    for (const [name, r] of ranges) {
+      histograms.set(name, method === 'entropy' ? new Histogram(0, Math.max(Math.abs(r.min), Math.abs(r.max))) : new Histogram(r.min, r.max));
+    }
+    let abs = new Float32Array(0);
+    await forEachSample(session, dataset, inputNames, tensors, (name, data) => {
+      const h = histograms.get(name)!;
+      if (method !== 'entropy') return h.add(data);
+      if (abs.length < data.length) abs = new Float32Array(data.length);
+      const a = abs.subarray(0, data.length);
+      for (let i = 0; i < data.length; i++) a[i] = Math.abs(data[i]!);
+      h.add(a);
+    }, () => opts.onSample?.(++done, passes));
+    for (const [name, h] of histograms) {
+      const observed = ranges.get(name)!;
+      ranges.set(name, method === 'entropy' ? entropyRange(h, observed) : percentileRange(h, opts.percentile ?? 99.999));
+    }
+  } finally {
+    await session.release();
+  }
+  return ranges;
+}
