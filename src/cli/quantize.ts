@@ -91,7 +91,7 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
   try {
     outcome = await quantizeFile(modelPath, output, {
       calibrate: opts.calibrate, weightOnly: opts.weightOnly, perTensor: opts.perTensor, reduceRange: opts.reduceRange,
-      exclude: opts.exclude, minIntensity, externalData: opts.externalData,
+      exclude: opts.exclude, minIntensity, externalData: opts.externalData, checkSamples: opts.eval,
       method: opts.method as 'minmax' | 'percentile' | 'entropy', percentile,
       onProgress: (done, total) => bar?.update(done, total),
     });

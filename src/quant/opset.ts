@@ -109,14 +109,14 @@ export interface UpgradeCheck {
   blockers: string[];
 }
 
-function rankLookup(model: ModelProto): (name: string) => number | undefined {
-  const ranks = new Map<string, number>();
+function rankLookup(model: ModelProto, hints?: Map<string, number>): (name: string) => number | undefined {
+  const ranks = new Map<string, number>(hints ?? []);
   for (const scope of allGraphs(model)) {
     for (const v of [...(scope.graph.input ?? []), ...(scope.graph.output ?? []), ...(scope.graph.valueInfo ?? [])]) {
       const shape = v.type?.tensorType?.shape;
-      if (shape) ranks.set(v.name ?? '', (shape.dim ?? []).length);
+      if (shape && !ranks.has(v.name ?? '')) ranks.set(v.name ?? '', (shape.dim ?? []).length);
     }
-    for (const t of scope.graph.initializer ?? []) ranks.set(t.name ?? '', (t.dims ?? []).length);
+    for (const t of scope.graph.initializer ?? []) if (!ranks.has(t.name ?? '')) ranks.set(t.name ?? '', (t.dims ?? []).length);
   }
   return (name) => ranks.get(name);
 }
@@ -127,9 +127,9 @@ function changesBetween(node: NodeProto, from: number, to: number): OpChange[] {
 }
 
 /** Whether every node of every graph can be carried from `from` to `to`. */
-export function checkOpsetUpgrade(model: ModelProto, from: number, to: number): UpgradeCheck {
+export function checkOpsetUpgrade(model: ModelProto, from: number, to: number, rankHints?: Map<string, number>): UpgradeCheck {
   const blockers: string[] = [];
-  const rankOf = rankLookup(model);
+  const rankOf = rankLookup(model, rankHints);
   for (const scope of allGraphs(model)) {
     for (const node of scope.graph.node ?? []) {
       for (const change of changesBetween(node, from, to)) {
@@ -175,4 +175,16 @@ export function minimumIrVersion(opset: number): number {
   if (opset <= 20) return 9;
   if (opset <= 22) return 10;
   return 11;
+}
+
+/** Inputs of the ops whose meaning at a new opset depends on their rank (for a probe run to measure). */
+export function rankSensitiveInputs(model: ModelProto): string[] {
+  const names: string[] = [];
+  for (const scope of allGraphs(model)) {
+    if (scope.depth > 0) continue;
+    for (const n of scope.graph.node ?? []) {
+      if (['Softmax', 'LogSoftmax', 'Hardmax'].includes(n.opType ?? '') && !n.domain && n.input?.[0]) names.push(n.input[0]);
+    }
+  }
+  return names;
 }

@@ -3,9 +3,10 @@
 // biases, activation tensors and where each takes its scale from; and why
 // each node left in float stays float.
 import type { GraphProto, NodeProto } from '../onnx/proto.js';
-import { tensorShape } from '../onnx/tensor-data.js';
+import { tensorShape, tensorToNumbers } from '../onnx/tensor-data.js';
 import type { GraphEditor } from './graph-edit.js';
 import { RECURRENT_OPS, RULES, type Marks, type RuleContext } from './rules.js';
+import { scaleSensitiveTensors } from './scale-sensitive.js';
 
 export type ParamSource =
   | { kind: 'own' }
@@ -56,6 +57,7 @@ export function planQuantization(editor: GraphEditor, opts: PlanOptions): QuantP
   // Tensors in and out of recurrent ops stay float: quantizing an LSTM's state
   // path has been seen to destroy such models (frame F1 0.97 -> 0.03).
   const recurrent = new Set<string>();
+  const sensitive = scaleSensitiveTensors(editor.nodes, (name) => editor.initializers.has(name));
   for (const n of editor.nodes) {
     if (RECURRENT_OPS.has(n.opType ?? '') && !n.domain) for (const t of [...(n.input ?? []), ...(n.output ?? [])]) if (t) recurrent.add(t);
   }
@@ -88,6 +90,16 @@ export function planQuantization(editor: GraphEditor, opts: PlanOptions): QuantP
     constantDim: (name, axis) => tensorShape(editor.initializer(name)!)[axis],
     isRecurrent: (name) => recurrent.has(name) && !editor.initializers.has(name),
     minIntensity: opts.minIntensity ?? DEFAULT_MIN_INTENSITY,
+    scalarValue: (name) => {
+      const t = editor.initializer(name);
+      if (!t) return undefined;
+      try {
+        const values = tensorToNumbers(t, { file: '' });
+        return values.length === 1 ? values[0] : undefined;
+      } catch {
+        return undefined;
+      }
+    },
     consumerCount: (name) => consumers.get(name) ?? 0,
   };
 
@@ -117,10 +129,19 @@ export function planQuantization(editor: GraphEditor, opts: PlanOptions): QuantP
       leaveFloat(node, 'no integer kernel in ONNX Runtime for this op');
       continue;
     }
-    const marks: Marks | string = rule(node, ctx);
+    let marks: Marks | string = rule(node, ctx);
     if (typeof marks === 'string') {
       leaveFloat(node, `${op}: ${marks}`);
       continue;
+    }
+    const touches = [...marks.activations, ...marks.outputs, ...(marks.shares ? [marks.shares.output] : [])];
+    if (!marks.weightOnly && touches.some((t) => sensitive.has(t))) {
+      const reason = 'its data reaches a Log/Sqrt/Pow/Div, where 8-bit steps would zero small values';
+      if (!marks.weight) {
+        leaveFloat(node, `${op}: ${reason}`);
+        continue;
+      }
+      marks = { activations: [], outputs: [], weight: marks.weight, weightOnly: reason };
     }
     if (marks.weightOnly) {
       const list = plan.weightOnlyNodes.get(marks.weightOnly) ?? [];

@@ -51,7 +51,7 @@ export function modelFloatType(proto: ModelProto): number {
 }
 
 /** `dequantizeLinear`: the mode stores weights behind DequantizeLinear (static QDQ), so the opset may need raising. */
-export function prepareModel(model: Model, opts: { perTensor?: boolean; dequantizeLinear: boolean }): Prepared {
+export function prepareModel(model: Model, opts: { perTensor?: boolean; dequantizeLinear: boolean; rankHints?: Map<string, number> }): Prepared {
   const proto = cloneMessage(model.proto);
   const index = new GraphIndex(proto);
   const uniqueName = (base: string): string => index.uniqueName(base);
@@ -77,7 +77,9 @@ export function prepareModel(model: Model, opts: { perTensor?: boolean; dequanti
   const needed = floatType === DataType.FLOAT16 ? 19 : perChannel ? 13 : 10;
   let to = from;
   if (opts.dequantizeLinear && from < needed) {
-    const check = checkOpsetUpgrade(proto, from, needed);
+    const check = checkOpsetUpgrade(proto, from, needed, opts.rankHints);
+    // Per tensor needs only opset 10: the fallback when 13 is out of reach.
+    const toTen = needed > 10 && from < 10 && floatType !== DataType.FLOAT16 ? checkOpsetUpgrade(proto, from, 10, opts.rankHints) : undefined;
     if (check.ok) {
       upgradeOpset(proto, from, needed, uniqueName);
       to = needed;
@@ -85,6 +87,11 @@ export function prepareModel(model: Model, opts: { perTensor?: boolean; dequanti
     } else if (floatType !== DataType.FLOAT16 && from >= 10 && perChannel) {
       perChannel = false;
       notes.push(`opset ${from} kept (raising it would change: ${check.blockers.join('; ')}): weights quantized per tensor`);
+    } else if (toTen?.ok) {
+      upgradeOpset(proto, from, 10, uniqueName);
+      to = 10;
+      perChannel = false;
+      notes.push(`opset raised from ${from} to 10 only (13 would change: ${check.blockers.join('; ')}): weights quantized per tensor`);
     } else {
       dequantizeAvailable = false;
       dequantizeBlockers = check.blockers;

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { loadModel } from '../onnx/load.js';
 import { saveModel, type SaveResult } from '../onnx/save.js';
 import { releaseMemory } from '../release-memory.js';
-import { checkFeeds, inputSpecs, quantizeOnce, withFallbacks, type QuantizeOptions } from './quantize-model.js';
+import { checkInput, excuseGeneratedInput, inputSpecs, quantizeOnce, withFallbacks, type CheckInput, type QuantizeOptions } from './quantize-model.js';
 import type { InputSpec } from '../calib/validate.js';
 import type { QuantizeReport } from './report.js';
 import { findRuntimeProblem } from './runtime-check.js';
@@ -29,13 +29,13 @@ export async function quantizeFile(input: string, output: string, opts: Quantize
   const work = mkdtempSync(join(dirname(output), `.${basename(output)}.work-`));
   try {
     const staged = join(work, basename(output));
-    let feeds: ReturnType<typeof checkFeeds> | undefined;
+    let check: CheckInput | undefined;
     // Load, quantize and save in a function of their own: once it returns, nothing
     // holds the input's buffer (a variable of this frame would, across the awaits).
     const stage = async (exclude: string[]) => {
       const model = loadModel(input);
       try {
-        feeds ??= checkFeeds(model, opts);
+        check ??= checkInput(model, opts);
         const outcome = await quantizeOnce(model, opts, exclude);
         const saved = saveModel(outcome.proto, staged, { source: model, externalData: opts.externalData ? true : 'auto' });
         return { report: outcome.report, origin: outcome.origin, saved, inputs: inputSpecs(model.proto) };
@@ -47,7 +47,8 @@ export async function quantizeFile(input: string, output: string, opts: Quantize
       const attempt = await stage(exclude);
       // The input's buffer is unreachable now; free it before ONNX Runtime loads the output.
       await releaseMemory();
-      return { result: attempt, problem: await findRuntimeProblem(staged, staged, feeds!, attempt.origin) };
+      const problem = await findRuntimeProblem(staged, staged, check!.feeds, attempt.origin);
+      return { result: attempt, problem: await excuseGeneratedInput(problem, check!, input) };
     });
     // Side file first, model last: the model never points at a missing side file.
     const saved = { ...result.saved, file: output };
@@ -57,6 +58,7 @@ export async function quantizeFile(input: string, output: string, opts: Quantize
       saved.externalFile = side;
     }
     renameSync(staged, output);
+    if (check?.note) result.report.notes.push(check.note);
     return { report: result.report, saved, inputs: result.inputs };
   } finally {
     if (existsSync(work)) rmSync(work, { recursive: true, force: true });

@@ -4,7 +4,7 @@
 // runtime refuses or breaks goes back to float and the model is quantized
 // again without it; a model that cannot be made valid is an error naming the
 // node and the runtime's message.
-import type ort from 'onnxruntime-node';
+import ort from 'onnxruntime-node';
 import { RuntimeFailure } from '../errors.js';
 import type { Model } from '../onnx/model.js';
 import type { ModelProto } from '../onnx/proto.js';
@@ -24,6 +24,8 @@ export interface QuantizeOptions extends Omit<StaticQuantizeOptions, 'calibrate'
   weightOnly?: boolean;
   /** How many nodes may fall back to float before giving up (default 16). */
   maxFallbacks?: number;
+  /** Samples to run the check on when there are no calibration samples (the evaluation set, say). */
+  checkSamples?: string;
 }
 
 /** One quantization with the given nodes kept float; metadata stamped. */
@@ -44,14 +46,50 @@ function stampMetadata(proto: ModelProto, r: QuantizeReport, opts: QuantizeOptio
   }];
 }
 
-/** The input the check runs: the first calibration sample, or one generated to fit the inputs. */
-export function checkFeeds(model: Model, opts: QuantizeOptions): Record<string, ort.Tensor> {
-  const names = inputSpecs(model.proto).map((s) => s.name);
-  if (opts.calibrate && !opts.weightOnly) {
-    const first = openDataset(opts.calibrate, names).samples().next();
-    if (!first.done) return toFeeds(first.value.inputs, names);
+export interface CheckInput {
+  /** Feeds to run; undefined: no input is known to fit, so only loading is checked. */
+  feeds?: Record<string, ort.Tensor>;
+  /** The feeds were generated (not a sample): a failure may be the input's, not the model's. */
+  generated: boolean;
+  note?: string;
+}
+
+/** The input the check runs: the first calibration (or given) sample, else one generated to fit the inputs. */
+export function checkInput(model: Model, opts: QuantizeOptions): CheckInput {
+  const specs = inputSpecs(model.proto);
+  const names = specs.map((s) => s.name);
+  const samples = opts.calibrate ?? opts.checkSamples;
+  if (samples) {
+    const first = openDataset(samples, names).samples().next();
+    if (!first.done) return { feeds: toFeeds(first.value.inputs, names), generated: false };
   }
-  return generatedFeeds(inputSpecs(model.proto));
+  return { feeds: generatedFeeds(specs), generated: true };
+}
+
+/**
+ * When the quantized model fails on a generated input, asks whether the
+ * float model runs on it at all (an audio model given one sample at sample
+ * rate 0 does not): if not, the input is to blame, and the check falls back
+ * to loading only, with a note. Returns the problem that remains.
+ */
+export async function excuseGeneratedInput(problem: RuntimeProblem | undefined, check: CheckInput, originalFile: string): Promise<RuntimeProblem | undefined> {
+  if (!problem || !check.generated || !check.feeds) return problem;
+  let originalOk = false;
+  try {
+    const session = await ort.InferenceSession.create(originalFile, { logSeverityLevel: 3 });
+    try {
+      const outputs = await session.run(check.feeds);
+      originalOk = Object.values(outputs).every((t) => t.type !== 'float32' || (t.data as Float32Array).every(Number.isFinite));
+    } finally {
+      await session.release();
+    }
+  } catch {
+    originalOk = false;
+  }
+  if (originalOk || problem.message.startsWith('ONNX Runtime refused')) return problem;
+  check.feeds = undefined;
+  check.note = 'no sample was given and the float model does not run on a generated input either: the output was checked to load, not to run (pass --eval samples to check it runs)';
+  return undefined;
 }
 
 /**
@@ -82,11 +120,14 @@ export async function withFallbacks<T extends { report: QuantizeReport }>(file: 
 
 /** Quantizes a model held in memory and checks the result in memory. */
 export async function quantizeModel(model: Model, opts: QuantizeOptions): Promise<QuantizeOutcome> {
-  const feeds = checkFeeds(model, opts);
-  return withFallbacks(model.file, opts, async (exclude) => {
-    const outcome = await quantizeOnce(model, opts, exclude);
-    return { result: outcome, problem: await findRuntimeProblem(outcome.proto, model.file, feeds, outcome.origin) };
+  const check = checkInput(model, opts);
+  const outcome = await withFallbacks(model.file, opts, async (exclude) => {
+    const o = await quantizeOnce(model, opts, exclude);
+    const problem = await findRuntimeProblem(o.proto, model.file, check.feeds, o.origin);
+    return { result: o, problem: await excuseGeneratedInput(problem, check, model.file) };
   });
+  if (check.note) outcome.report.notes.push(check.note);
+  return outcome;
 }
 
 export { quantizeStatic, TOOL_VERSION, inputSpecs };

@@ -6,12 +6,13 @@ import { RuntimeFailure, UsageError } from '../errors.js';
 import { openDataset, type Dataset } from '../calib/dataset.js';
 import { validateDataset, type InputSpec } from '../calib/validate.js';
 import { calibrateRanges, type CalibrationMethod, type Range } from '../calib/calibrate.js';
-import { probeElementCounts } from '../calib/probe-sizes.js';
+import { probeShapes } from '../calib/probe-sizes.js';
+import { defaultOpset, rankSensitiveInputs } from './opset.js';
 import type { GraphEditor } from './graph-edit.js';
 import { computeScaleZeroPoint } from './math/index.js';
 import { openSessionFor } from './ort-session.js';
 import { planQuantization, type QuantPlan } from './plan.js';
-import { inputSpecs, prepareModel } from './prepare.js';
+import { inputSpecs, modelFloatType, prepareModel } from './prepare.js';
 import { rewriteQdq, type ActivationParams } from './qdq-rewrite.js';
 import { groupNodes, type QuantizeOutcome } from './report.js';
 import { WEIGHT_OPS } from './rules.js';
@@ -48,14 +49,20 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
   validateDataset(dataset, specs);
   if (dataset.count === 0) throw new UsageError(`${opts.calibrate}: no calibration samples`);
 
-  const prepared = prepareModel(model, { perTensor: opts.perTensor, dequantizeLinear: true });
+  const first = dataset.samples().next().value!.inputs;
+  const names = specs.map((s) => s.name);
+  const open = (m: ModelProto) => openSessionFor(m, model.file);
+  // Below opset 13 a Softmax's meaning depends on its input's rank: measure it on a sample.
+  const rankTensors = defaultOpset(model.proto) < 13 ? rankSensitiveInputs(model.proto) : [];
+  const rankHints = new Map([...(await probeShapes(model.proto, rankTensors, modelFloatType(model.proto), first, names, open))].map(([k, d]) => [k, d.length]));
+  const prepared = prepareModel(model, { perTensor: opts.perTensor, dequantizeLinear: true, rankHints });
   const { proto, uniqueName, editor, floatType, notes, perChannel } = prepared;
   if (!prepared.dequantizeAvailable) {
     throw new RuntimeFailure(`${model.file}: static quantization needs DequantizeLinear, but opset ${prepared.opset.from} cannot be raised: ${prepared.dequantizeBlockers.join('; ')}`);
   }
 
-  const elementCounts = await probeElementCounts(proto, costTensors(editor), floatType, dataset.samples().next().value!.inputs,
-    specs.map((s) => s.name), (m) => openSessionFor(m, model.file));
+  const shapes = await probeShapes(proto, costTensors(editor), floatType, first, names, open);
+  const elementCounts = new Map([...shapes].map(([k, d]) => [k, d.reduce((a, b) => a * b, 1)]));
   const plan = planQuantization(editor, { perTensor: !perChannel, exclude: new Set(opts.exclude ?? []), elementCounts, minIntensity: opts.minIntensity });
   notes.push(...plan.notes);
 

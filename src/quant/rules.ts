@@ -23,6 +23,8 @@ export interface RuleContext {
   consumerCount(name: string): number;
   /** Multiply-adds per activation element below which Q/DQ costs more than integer math saves. */
   minIntensity: number;
+  /** The value of a one-element constant, when it is one. */
+  scalarValue(name: string): number | undefined;
 }
 
 export interface Marks {
@@ -116,6 +118,12 @@ const sharesInputParams: Rule = (node, ctx) => {
 /** Relu/Clip after a quantized op: the op's output takes the activation's range and ORT drops the activation. */
 const removableActivation: Rule = (node, ctx) => {
   const x = input(node, 0);
+  if (node.opType === 'Clip') {
+    // A Clip whose minimum is above 0 is a guard (against Log(0), say); the
+    // uint8 range of a fused Clip always reaches 0, so folding it would undo the guard.
+    const min = (node.input ?? [])[1] ? ctx.scalarValue(input(node, 1)) : attrFloat(node, 'min', -Infinity);
+    if (min === undefined || min > 0) return 'a positive minimum is a guard, kept exact';
+  }
   const producer = ctx.quantizedProducerOp(x);
   if (!producer || !WEIGHT_OPS.has(producer)) return 'it does not follow a quantized op';
   if (ctx.consumerCount(x) !== 1) return 'its input has other consumers';

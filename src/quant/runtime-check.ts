@@ -51,7 +51,7 @@ const CHECK_OPTIONS: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3
  * path its external data is relative to) or written to a path (`model` the
  * path, which ORT reads itself: no second copy in this process).
  */
-export async function findRuntimeProblem(model: ModelProto | string, file: string, feeds: Record<string, ort.Tensor>,
+export async function findRuntimeProblem(model: ModelProto | string, file: string, feeds: Record<string, ort.Tensor> | undefined,
   origin: Map<string, string[]>): Promise<RuntimeProblem | undefined> {
   let session: ort.InferenceSession;
   try {
@@ -59,6 +59,10 @@ export async function findRuntimeProblem(model: ModelProto | string, file: strin
   } catch (err) {
     const message = (err as Error).message;
     return { message: `ONNX Runtime refused the quantized model: ${message}`, nodes: blameFromMessage(message, origin) };
+  }
+  if (!feeds) {
+    await session.release();
+    return undefined;
   }
   let bad: string | undefined;
   try {

@@ -179,3 +179,36 @@ test('static mode reaches into If branches too (weights there quantized without 
   assert.ok((y.y!.data as Float32Array).every(Number.isFinite));
   await session.release();
 });
+
+test('below opset 13 a Softmax whose rank a sample shows is safe no longer blocks the raise', async () => {
+  const { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } = await import('../../src/onnx/build.js');
+  const w = new Float32Array(32 * 40).map((_, i) => Math.sin(i * 1.3) * 0.3);
+  // No shape on the Softmax input: only a run tells its rank (2, so axis 1 is the last axis).
+  const graph = makeGraph({
+    nodes: [makeNode('MatMul', ['x', 'w'], ['logits'], 'fc'), makeNode('Softmax', ['logits'], ['y'], 'softmax', { axis: 1 })],
+    inputs: [makeValueInfo('x', DataType.FLOAT, ['batch', 32])], outputs: [makeValueInfo('y', DataType.FLOAT)],
+    initializers: [makeTensor('w', [32, 40], w)],
+  });
+  const g: GeneratedModel = { model: makeModel(graph, 11, 6), inputs: [{ name: 'x', shape: [1, 32], dtype: 'float32' }], outputs: [{ name: 'y', shape: [1, 40] }] };
+  const { report, worst } = await quantizeAndCompare('softmax11', g, { minIntensity: 0 });
+  assert.deepEqual(report.opset, { from: 11, to: 13 });
+  assert.ok(report.perChannel);
+  assert.ok(worst >= 0.99, `cosine ${worst}`);
+});
+
+test('a Clip guarding a Log keeps its minimum; what feeds the Log is never 8-bit', async () => {
+  const { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } = await import('../../src/onnx/build.js');
+  // An audio front end in small: power spectrum -> filterbank MatMul -> Clip(1e-10) -> Log.
+  const fb = new Float32Array(64 * 32).map((_, i) => (Math.abs(Math.sin(i * 0.7)) < 0.3 ? Math.abs(Math.cos(i)) : 0));
+  const graph = makeGraph({
+    nodes: [makeNode('Mul', ['x', 'x'], ['power'], 'square'), makeNode('MatMul', ['power', 'fb'], ['mel'], 'filterbank'),
+      makeNode('Clip', ['mel', 'lo'], ['mel_safe'], 'guard'), makeNode('Log', ['mel_safe'], ['y'], 'log')],
+    inputs: [makeValueInfo('x', DataType.FLOAT, [1, 16, 64])], outputs: [makeValueInfo('y', DataType.FLOAT, [1, 16, 32])],
+    initializers: [makeTensor('fb', [64, 32], fb), makeTensor('lo', [], Float32Array.of(1e-10))],
+  });
+  const g: GeneratedModel = { model: makeModel(graph, 13, 8), inputs: [{ name: 'x', shape: [1, 16, 64], dtype: 'float32' }], outputs: [{ name: 'y', shape: [1, 16, 32] }] };
+  const { report, worst, proto } = await quantizeAndCompare('logguard', g, { minIntensity: 0 });
+  assert.ok(report.weightOnly.some((w) => /Log\/Sqrt\/Pow\/Div/.test(w.reason) && w.nodes.some((n) => /filterbank/.test(n))), JSON.stringify(report.weightOnly));
+  assert.ok(!(proto.graph!.node ?? []).some((n) => n.opType === 'QuantizeLinear'), 'no activation is quantized on the way to the Log');
+  assert.ok(worst >= 0.999, `cosine ${worst}`);
+});
