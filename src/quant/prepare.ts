@@ -10,7 +10,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import { describeType } from '../onnx/summary.js';
 import type { InputSpec } from '../calib/validate.js';
 import type { DType } from '../calib/ndarray.js';
-import { foldBatchNorms } from './fold-batchnorm.js';
+import { foldBatchNorms, foldConvAffine } from './fold-batchnorm.js';
 import { GraphEditor } from './graph-edit.js';
 import { checkOpsetUpgrade, defaultOpset, upgradeOpset } from './opset.js';
 import { promoteConstants } from './promote-constants.js';
@@ -68,6 +68,8 @@ export function prepareModel(model: Model, opts: { perTensor?: boolean; dequanti
   // The editor is made after promotion so it sees the promoted initializers.
   const editor = new GraphEditor(proto.graph!);
   const foldedBatchNorms = foldBatchNorms(model, editor, uniqueName).length;
+  const foldedAffine = foldConvAffine(model, editor, uniqueName).length;
+  if (foldedAffine) notes.push(`folded ${foldedAffine} Mul/Add by constants into the Conv before them`);
 
   // Opset: per-channel DequantizeLinear needs 13, FLOAT16 scales need 19.
   const from = defaultOpset(proto);

@@ -212,3 +212,29 @@ test('a Clip guarding a Log keeps its minimum; what feeds the Log is never 8-bit
   assert.ok(!(proto.graph!.node ?? []).some((n) => n.opType === 'QuantizeLinear'), 'no activation is quantized on the way to the Log');
   assert.ok(worst >= 0.999, `cosine ${worst}`);
 });
+
+test('Mul and Add by per-channel constants after a Conv fold into it (BatchNorm spelled out, as Paddle exports)', async () => {
+  const { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } = await import('../../src/onnx/build.js');
+  const w = new Float32Array(16 * 3 * 3 * 3).map((_, i) => Math.sin(i * 0.37) * 0.3);
+  const w2 = new Float32Array(16 * 16 * 3 * 3).map((_, i) => Math.cos(i * 0.11) * 0.1);
+  const graph = makeGraph({
+    nodes: [
+      makeNode('Conv', ['x', 'w'], ['c'], 'conv', { pads: [1, 1, 1, 1] }),
+      makeNode('Mul', ['c', 'scale'], ['m'], 'bn_mul'),
+      makeNode('Add', ['m', 'shift'], ['a'], 'bn_add'),
+      makeNode('Relu', ['a'], ['r'], 'relu'),
+      makeNode('Conv', ['r', 'w2'], ['y'], 'conv2', { pads: [1, 1, 1, 1] }),
+    ],
+    inputs: [makeValueInfo('x', DataType.FLOAT, [1, 3, 16, 16])], outputs: [makeValueInfo('y', DataType.FLOAT, [1, 16, 16, 16])],
+    initializers: [makeTensor('w', [16, 3, 3, 3], w), makeTensor('w2', [16, 16, 3, 3], w2),
+      makeTensor('scale', [1, 16, 1, 1], new Float32Array(16).map((_, i) => 0.5 + i / 16)),
+      makeTensor('shift', [16, 1, 1], new Float32Array(16).map((_, i) => (i - 8) / 20))],
+  });
+  const g: GeneratedModel = { model: makeModel(graph, 13, 8), inputs: [{ name: 'x', shape: [1, 3, 16, 16], dtype: 'float32' }], outputs: [{ name: 'y', shape: [1, 16, 16, 16] }] };
+  const { report, worst, proto } = await quantizeAndCompare('affine', g, { minIntensity: 0 });
+  assert.ok(report.notes.some((n) => /folded 2 Mul\/Add/.test(n)), report.notes.join(' | '));
+  const kinds = (proto.graph!.node ?? []).map((n) => n.opType);
+  assert.ok(!kinds.includes('Mul') && !kinds.includes('Add'), kinds.join(' '));
+  assert.ok(!(proto.graph!.initializer ?? []).some((t) => t.name === 'scale' || t.name === 'shift' || t.name === 'w'), 'replaced constants are gone');
+  assert.ok(worst >= 0.99, `cosine ${worst}`);
+});
