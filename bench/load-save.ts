@@ -2,7 +2,7 @@
 // Each measured step runs in its own child process so its peak RSS is its own.
 // Prints figures only; never passes or fails on time.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { DataType } from '../src/onnx/dtypes.js';
 import { loadModel } from '../src/onnx/load.js';
 import { saveModel } from '../src/onnx/save.js';
 import { peakRssBytes } from '../src/bench/peak-rss.js';
+import { chunkCopy } from './copy-file.js';
 
 const MiB = 1024 * 1024;
 
@@ -24,16 +25,6 @@ function generate(file: string, totalMiB: number, tensorMiB: number): void {
   const graph = makeGraph({ nodes: [makeNode('Identity', ['x'], ['y'])], inputs: [makeValueInfo('x', DataType.FLOAT, [1])],
     outputs: [makeValueInfo('y', DataType.FLOAT, [1])], initializers: tensors });
   saveModel(makeModel(graph), file);
-}
-
-/** A plain userland copy in 64 MiB chunks (what "copying the file" costs without kernel shortcuts). */
-function chunkCopy(src: string, dst: string): void {
-  const inFd = openSync(src, 'r');
-  const outFd = openSync(dst, 'w');
-  const buf = Buffer.allocUnsafe(64 * MiB);
-  for (let n; (n = readSync(inFd, buf, 0, buf.length, null)) > 0;) writeSync(outFd, buf, 0, n);
-  closeSync(inFd);
-  closeSync(outFd);
 }
 
 interface ChildResult { seconds: number; loadSeconds?: number; saveSeconds?: number; peakRssMiB: number }

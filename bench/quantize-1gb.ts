@@ -3,13 +3,14 @@
 // check in ONNX Runtime, save), in a child process: wall time against copying
 // the file, peak RSS against the file size. Figures only.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from '../src/onnx/build.js';
 import { DataType } from '../src/onnx/dtypes.js';
 import { saveModel } from '../src/onnx/save.js';
+import { chunkCopy } from './copy-file.js';
 
 const MiB = 1024 * 1024;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,17 +30,6 @@ function generate(file: string): void {
   }
   const graph = makeGraph({ nodes, inputs: [makeValueInfo('x', DataType.FLOAT, [1, n])], outputs: [makeValueInfo(x, DataType.FLOAT, [1, n])], initializers: inits });
   saveModel(makeModel(graph), file);
-}
-
-function chunkCopy(src: string, dst: string): number {
-  const t = performance.now();
-  const inFd = openSync(src, 'r');
-  const outFd = openSync(dst, 'w');
-  const buf = Buffer.allocUnsafe(64 * MiB);
-  for (let k; (k = readSync(inFd, buf, 0, buf.length, null)) > 0;) writeSync(outFd, buf, 0, k);
-  closeSync(inFd);
-  closeSync(outFd);
-  return (performance.now() - t) / 1000;
 }
 
 if (process.argv[2] === '--generate') {

@@ -27,6 +27,15 @@ export function scaleTensor(name: string, scales: Float32Array, scalar: boolean,
   return floatType === DataType.FLOAT16 ? makeTensor(name, dims, float32ArrayToHalf(scales), DataType.FLOAT16) : makeTensor(name, dims, scales);
 }
 
+/** int8 values of `data` with the given symmetric scales (zero point 0), per channel along `axis` or per tensor. */
+function quantizeSymmetric(data: Float32Array, shape: number[], axis: number | null, scales: Float32Array): Int8Array {
+  const q = new Int8Array(data.length);
+  const zeros = new Int8Array(scales.length);
+  if (axis === null) quantizePerChannelWith(data, [1, data.length], 0, scales, zeros, q as QuantizedArray);
+  else quantizePerChannelWith(data, shape, axis, scales, zeros, q as QuantizedArray);
+  return q;
+}
+
 export interface StoredWeight {
   /** The int8 initializer, its scale and zero point initializers. */
   quantized: string;
@@ -48,14 +57,12 @@ export function storeWeight(editor: GraphEditor, base: string, data: Float32Arra
   scalesIn: Float32Array, floatType: number, uniqueName: (base: string) => string): StoredWeight {
   const scales = storableScales(scalesIn, floatType);
   const zeros = new Int8Array(scales.length);
-  const q = new Int8Array(data.length) as QuantizedArray;
-  if (axis === null) quantizePerChannelWith(data, [1, data.length], 0, scales, zeros, q);
-  else quantizePerChannelWith(data, shape, axis, scales, zeros, q);
+  const q = quantizeSymmetric(data, shape, axis, scales);
   const quantized = uniqueName(`${base}_quantized`);
   const scale = uniqueName(`${base}_scale`);
   const zeroPoint = uniqueName(`${base}_zero_point`);
   const output = uniqueName(`${base}_DequantizeLinear_Output`);
-  editor.addInitializer(makeTensor(quantized, shape, q as Int8Array));
+  editor.addInitializer(makeTensor(quantized, shape, q));
   editor.addInitializer(scaleTensor(scale, scales, axis === null, floatType));
   editor.addInitializer(axis === null ? makeTensor(zeroPoint, [], Int8Array.of(0)) : makeTensor(zeroPoint, [zeros.length], zeros));
   const node = makeNode('DequantizeLinear', [quantized, scale, zeroPoint], [output], uniqueName(`${base}_DequantizeLinear`), axis === null ? {} : { axis });
@@ -80,15 +87,12 @@ export interface LoadTimeWeight {
 export function storeWeightForLoad(editor: GraphEditor, base: string, data: Float32Array, shape: number[], axis: number | null,
   scalesIn: Float32Array, floatType: number, uniqueName: (base: string) => string): LoadTimeWeight {
   const scales = storableScales(scalesIn, floatType);
-  const q = new Int8Array(data.length) as QuantizedArray;
-  const zeros = new Int8Array(scales.length);
-  if (axis === null) quantizePerChannelWith(data, [1, data.length], 0, scales, zeros, q);
-  else quantizePerChannelWith(data, shape, axis, scales, zeros, q);
+  const q = quantizeSymmetric(data, shape, axis, scales);
   const quantized = uniqueName(`${base}_quantized`);
   const scale = uniqueName(`${base}_scale`);
   const cast = uniqueName(`${base}_cast`);
   const output = uniqueName(`${base}_dequantized`);
-  editor.addInitializer(makeTensor(quantized, shape, q as Int8Array));
+  editor.addInitializer(makeTensor(quantized, shape, q));
   // The scale broadcasts along `axis`: shape [1, .., C, .., 1].
   const scaleDims = axis === null ? [] : shape.map((d, i) => (i === axis ? d : 1));
   const scaleTensorProto = scaleTensor(scale, scales, axis === null, floatType);
