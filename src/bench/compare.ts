@@ -1,19 +1,27 @@
 // Original vs quantized, side by side: both models run on every sample, each
 // output's fidelity is folded sample by sample (memory holds one sample), the
-// top-1 accuracy of both is counted where labels are given, and latency is
-// measured on the first sample. The result is plain data (JSON-serialisable)
-// for the terminal table (report/compare-text.ts) and --json.
+// top-1 (and top-5) accuracy of both is counted where labels are given, a
+// custom metric is averaged when one is given, and latency is measured on the
+// first sample (or on a batch of rows from the first samples), optionally for
+// a sweep of batch sizes. The result is plain data (JSON-serialisable) for the
+// terminal table (report/compare-text.ts) and --json.
 import { existsSync, statSync } from 'node:fs';
 import { ndArrayToTensor } from '../calib/to-ort.js';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { Sample } from '../calib/dataset.js';
-import type { DType, NdArray } from '../calib/ndarray.js';
+import type { DType } from '../calib/ndarray.js';
 import { validateSample, type InputSpec } from '../calib/validate.js';
 import { SampleMismatchError } from '../calib/errors.js';
-import { RuntimeFailure } from '../errors.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
+import { loadModel } from '../onnx/load.js';
+import type { Model } from '../onnx/model.js';
+import { isExternal, parseExternalRef } from '../onnx/external-data.js';
+import { forEachModelTensor } from '../onnx/walk-tensors.js';
 import { FidelityAccumulator, isClassifierShape, toFloat32, type NumericArray } from './metrics.js';
-import { measureLatency, type LatencyOptions, type LatencyStats } from './latency.js';
+import { measureLatency, type LatencyOptions, type LatencyStats, type SpeedupInterval } from './latency.js';
+import { MetricAccumulator, metricSample, type CustomMetric, type CustomMetricResult } from './metric-hook.js';
+import { batchAxisOf, batchRefusal, RowCollector, type BatchAxis } from './batch-feeds.js';
 
 /** Samples to compare on: a Dataset from openDataset, or any iterable of samples. */
 export type SampleSource = Iterable<Sample> | { samples(): Iterable<Sample>; count?: number };
@@ -27,6 +35,8 @@ export interface CompareSessionOptions {
   executionProviders?: string[];
   /** graph optimisation level (default 'all', which is where QDQ fusion happens) */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'layout' | 'all';
+  /** ONNX Runtime's log level for the sessions (default 3: errors only) */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 export interface CompareOptions {
@@ -44,8 +54,24 @@ export interface CompareOptions {
   session?: CompareSessionOptions;
   /** how latency is measured (see measureLatency) */
   latency?: LatencyOptions;
+  /**
+   * inferences per run for the latency measurement: rows are taken from the
+   * first samples (the first axis of every input is the batch axis), repeated
+   * if there are fewer; the model's batch axis must be dynamic (or fixed at
+   * this size). Default: the first sample as it is.
+   */
+  batch?: number;
+  /**
+   * batch sizes to measure latency at as well (result.batches); a size the
+   * model's batch axis does not allow is listed as skipped with the reason
+   */
+  batchSizes?: readonly number[];
+  /** a custom metric (see metric-hook.ts), averaged over the samples for both models */
+  metric?: CustomMetric;
   /** called after each sample */
   onProgress?: (done: number, total: number | undefined) => void;
+  /** called with the feeds the main latency measurement runs (e.g. to measure memory on the same input elsewhere) */
+  onLatencyFeeds?: (feeds: Record<string, ort.Tensor>, batch: number) => void;
 }
 
 export interface ModelFileInfo {
@@ -81,6 +107,8 @@ export interface AccuracyResult {
   quantized: number;
   /** (original − quantized) × 100, in percentage points; positive = the quantized model is worse */
   drop: number;
+  /** top-5 accuracy (the label among the 5 highest scores), when the output has more than 5 classes */
+  top5?: { original: number; quantized: number; drop: number };
 }
 
 export interface LatencyResult {
@@ -96,8 +124,23 @@ export interface LatencyResult {
   threads: number | null;
   /** the execution providers the sessions were created with */
   providers: string[];
-  /** the sample timed */
+  /** the sample timed (the first of them when rows of several make the batch) */
   sample: string;
+  /** how the runs were interleaved (see measureLatency): timed runs per turn, untimed runs at the start of each */
+  turns?: { runsPerTurn: number; settleRuns: number };
+}
+
+/** Latency at one batch size of a sweep (CompareOptions.batchSizes). */
+export interface BatchLatency {
+  batch: number;
+  /** absent when skipped */
+  original?: LatencyStats;
+  quantized?: LatencyStats;
+  /** median(original) / median(quantized) */
+  speedup?: number;
+  speedupInterval?: SpeedupInterval;
+  /** why this batch size was not measured */
+  skipped?: string;
 }
 
 export interface CompareResult {
@@ -112,15 +155,49 @@ export interface CompareResult {
   accuracy?: AccuracyResult;
   /** why accuracy is absent although labels were given */
   accuracySkipped?: string;
+  /** the custom metric's averages, when one was given */
+  custom?: CustomMetricResult;
   latency: LatencyResult;
+  /** latency per batch size, when batchSizes was given */
+  batches?: BatchLatency[];
 }
 
-/** Size of a model on disk: the .onnx file plus its `<file>.data` side file if there is one. */
+/**
+ * Size of a model on disk: the .onnx file plus the side files its tensors'
+ * external data names (each counted once). A file that cannot be read as a
+ * model counts `<file>.data` beside it, if there is one.
+ */
 export function modelFileInfo(file: string): ModelFileInfo {
   let bytes = statSync(file).size;
-  const side = `${file}.data`;
-  if (existsSync(side)) bytes += statSync(side).size;
+  for (const side of externalDataFiles(file)) bytes += statSync(side).size;
   return { file, bytes };
+}
+
+/**
+ * The side files a model's external tensors live in (paths, existing files
+ * only), from a loaded model or a path (a file that is not a model counts
+ * `<file>.data`, if there is one).
+ */
+export function externalDataFiles(model: Model | string): string[] {
+  const found = new Set<string>();
+  const collect = (m: Model): void => forEachModelTensor(m.proto, (t) => {
+    if (isExternal(t)) found.add(join(dirname(m.file), parseExternalRef(t, m.file).location));
+  });
+  if (typeof model !== 'string') {
+    collect(model);
+  } else {
+    try {
+      const m = loadModel(model);
+      try {
+        collect(m);
+      } finally {
+        m.close();
+      }
+    } catch {
+      found.add(`${model}.data`);
+    }
+  }
+  return [...found].filter((f) => existsSync(f) && statSync(f).isFile());
 }
 
 /** A JSON-safe number: Infinity becomes null (the caller documents what null means). */
@@ -144,6 +221,7 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: providers,
     graphOptimizationLevel: options.session?.graphOptimizationLevel ?? 'all',
+    logSeverityLevel: options.session?.logSeverityLevel ?? 3,
     ...(options.session?.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.session.intraOpNumThreads } : {}),
     ...(options.session?.interOpNumThreads !== undefined ? { interOpNumThreads: options.session.interOpNumThreads } : {}),
   };
@@ -161,8 +239,22 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
       throw new RuntimeFailure(
         `${options.quantized}: has no output ${missing.map((n) => `'${n}'`).join(', ')} of ${options.original}`);
     }
+    checkSameInputs(original, quantized, options.original, options.quantized);
     const inputSpecs = inputSpecsOf(original);
     const inputNames = original.inputNames;
+
+    // Batch sizes: what both models allow, checked before any sample runs.
+    const axis = combineAxes(batchAxisOf(original.inputMetadata ?? []), batchAxisOf(quantized.inputMetadata ?? []));
+    if (options.batch !== undefined) {
+      checkBatchSize(options.batch, '--batch');
+      const refusal = batchRefusal(axis, options.batch);
+      if (refusal) throw new UsageError(`batch ${options.batch}: ${refusal}`);
+    }
+    for (const b of options.batchSizes ?? []) checkBatchSize(b, '--batch-sizes');
+    const rowsNeeded = Math.max(options.batch ?? 0,
+      ...(options.batchSizes ?? []).filter((b) => batchRefusal(axis, b) === undefined));
+    const rows = rowsNeeded > 0 ? new RowCollector(inputNames, rowsNeeded) : undefined;
+    const metric = options.metric ? new MetricAccumulator(options.metric) : undefined;
 
     const accumulators = new Map<string, FidelityAccumulator>();
     let classifierOutput: string | undefined;
@@ -186,7 +278,13 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
           return t !== undefined && isNumericTensor(t) && isClassifierShape(t.dims);
         });
       }
+      rows?.add(sample.inputs, sample.source);
       const label = labels?.get(basename(sample.source));
+      if (metric) {
+        const ms = metricSample(sample.source, sample.inputs, label);
+        await metric.add('original', ref, ms);
+        await metric.add('quantized', test, ms);
+      }
       for (const name of outputNames) {
         const r = ref[name];
         const q = test[name];
@@ -238,17 +336,42 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
       } else {
         const orig = s.referenceCorrect / s.labeled;
         const quant = s.testCorrect / s.labeled;
+        const top5Original = s.referenceTop5 / s.labeled;
+        const top5Quantized = s.testTop5 / s.labeled;
         accuracy = {
           output: classifierOutput,
           labeled: s.labeled,
           original: orig,
           quantized: quant,
           drop: (orig - quant) * 100,
+          ...(s.classes > 5
+            ? { top5: { original: top5Original, quantized: top5Quantized, drop: (top5Original - top5Quantized) * 100 } }
+            : {}),
         };
       }
     }
 
-    const lat = await measureLatency(original, quantized, firstFeeds, options.latency);
+    let latencyFeeds = firstFeeds;
+    if (options.batch !== undefined) latencyFeeds = batchFeeds(rows, options.batch);
+    const lat = await measureLatency(original, quantized, latencyFeeds,
+      { ...options.latency, ...(options.batch !== undefined ? { batch: options.batch } : {}) });
+    options.onLatencyFeeds?.(latencyFeeds, lat.batch);
+
+    let batches: BatchLatency[] | undefined;
+    if (options.batchSizes) {
+      batches = [];
+      for (const b of options.batchSizes) {
+        const refusal = batchRefusal(axis, b);
+        if (refusal) {
+          batches.push({ batch: b, skipped: refusal });
+          continue;
+        }
+        const m = b === lat.batch ? lat
+          : await measureLatency(original, quantized, batchFeeds(rows, b), { ...options.latency, batch: b });
+        batches.push({ batch: b, original: m.a, quantized: m.b, speedup: m.speedup, speedupInterval: m.interval });
+      }
+    }
+
     return {
       original: originalInfo,
       quantized: quantizedInfo,
@@ -257,6 +380,7 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
       outputs,
       ...(accuracy ? { accuracy } : {}),
       ...(accuracySkipped ? { accuracySkipped } : {}),
+      ...(metric ? { custom: metric.result() } : {}),
       latency: {
         original: lat.a,
         quantized: lat.b,
@@ -266,7 +390,9 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
         threads: options.session?.intraOpNumThreads ?? null,
         providers,
         sample: firstSource,
+        turns: lat.turns,
       },
+      ...(batches ? { batches } : {}),
     };
   } finally {
     for (const s of sessions) await s.release().catch(() => undefined);
@@ -278,6 +404,53 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
  * quantized one is not), which JSON cannot carry.
  */
 export const SQNR_FLOOR_DB = -999;
+
+function checkBatchSize(b: number, option: string): void {
+  if (!(Number.isInteger(b) && b >= 1)) throw new UsageError(`${option}: batch sizes must be positive integers (got ${b})`);
+}
+
+/** What both models allow: the stricter of the two axes. */
+function combineAxes(a: BatchAxis, b: BatchAxis): BatchAxis {
+  if (a.kind === 'none') return a;
+  if (b.kind === 'none') return b;
+  if (a.kind === 'dynamic') return b;
+  if (b.kind === 'dynamic') return a;
+  return a.size === b.size ? a : { kind: 'none', reason: `the models' batch dimensions differ (${a.size} and ${b.size})` };
+}
+
+function batchFeeds(rows: RowCollector | undefined, batch: number): Record<string, ort.Tensor> {
+  if (!rows) throw new RuntimeFailure(`batch ${batch}: no rows were collected`);
+  try {
+    return rows.feeds(batch);
+  } catch (err) {
+    throw new RuntimeFailure(`cannot make a batch of ${batch}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Refuses two models whose inputs differ: other names, other element types,
+ * another rank, or fixed dimensions of different sizes.
+ */
+export function checkSameInputs(a: ort.InferenceSession, b: ort.InferenceSession, fileA: string, fileB: string): void {
+  const namesA = [...a.inputNames].sort();
+  const namesB = [...b.inputNames].sort();
+  if (namesA.join('\u0000') !== namesB.join('\u0000')) {
+    throw new RuntimeFailure(`the models take different inputs: ${fileA} takes ${namesA.join(', ') || 'none'}; ` +
+      `${fileB} takes ${namesB.join(', ') || 'none'}`);
+  }
+  const metaB = new Map((b.inputMetadata ?? []).map((m) => [m.name, m]));
+  for (const ma of a.inputMetadata ?? []) {
+    const mb = metaB.get(ma.name);
+    if (!mb || !ma.isTensor || !mb.isTensor) continue;
+    const shape = (s: ReadonlyArray<number | string>): string => `[${s.map((d) => (typeof d === 'string' ? d || '?' : d)).join(',')}]`;
+    const differ = ma.type !== mb.type || ma.shape.length !== mb.shape.length ||
+      ma.shape.some((d, i) => typeof d === 'number' && typeof mb.shape[i] === 'number' && d !== mb.shape[i]);
+    if (differ) {
+      throw new RuntimeFailure(`input '${ma.name}' differs between the models: ${ma.type} ${shape(ma.shape)} in ${fileA}, ` +
+        `${mb.type} ${shape(mb.shape)} in ${fileB}`);
+    }
+  }
+}
 
 async function createSession(file: string, opts: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
   try {

@@ -1,8 +1,17 @@
-// Latency of two models measured side by side. The runs are interleaved, one
-// of each per round, so that whatever drifts on the machine while we measure
-// (clock boost, thermal throttling, a noisy neighbour) hits both alike. The
-// order within a round alternates (A B, then B A, ...) so that neither model
-// always runs right after the other with its caches warm.
+// Latency of two models measured side by side. The runs are interleaved in
+// turns, A's then B's in each round, so that whatever drifts on the machine
+// while we measure (clock boost, thermal throttling, a noisy neighbour) hits
+// both alike. The order within a round alternates (A B, then B A, ...).
+//
+// A turn is several runs of one model, and its first runs are not timed:
+// switching models evicts the other's weights from the CPU caches, and a
+// model whose weights fit in the cache needs several runs to get them back.
+// Measured here (AMD EPYC, 32 MiB L3, a 13 MB MLP of 0.53 ms, one thread):
+// alternating single runs reported 1.55 ms, 3× the steady state, and the
+// 1st, 5th, 10th run after a switch took 1.50, 0.80, 0.56 ms. Alternating
+// single runs would charge every model with a cold cache (and flatter a
+// smaller quantized model); a bare loop of runs, what a server does, keeps it
+// warm. bench/bench-overhead.ts measures the difference.
 import { mulberry32 } from '../prng.js';
 import type ort from 'onnxruntime-node';
 
@@ -34,6 +43,17 @@ export interface LatencyOptions {
   bootstrapResamples?: number;
   /** seed of the bootstrap's random numbers, so that reports are reproducible (default 1) */
   seed?: number;
+  /**
+   * timed runs of a model per turn (default: about turnMs of runs, from the
+   * warm-up's timing); 1 with settleRuns 0 alternates single runs
+   */
+  runsPerTurn?: number;
+  /**
+   * untimed runs at the start of each turn, for the caches to settle
+   * (default: about 50 ms of runs, at most 16, none for runs of 200 ms or more;
+   * measured, a model whose weights fit in the cache needed about 10 runs)
+   */
+  settleRuns?: number;
 }
 
 /** One model's timings, in milliseconds. */
@@ -76,6 +96,8 @@ export interface LatencyComparison {
   batch: number;
   /** total time spent measuring, warm-up included (ms) */
   wallMs: number;
+  /** how the runs were interleaved: timed runs per turn (the last turn may have fewer) and untimed runs before them */
+  turns: { runsPerTurn: number; settleRuns: number };
 }
 
 /** The defaults, for reports that say how latency was measured. */
@@ -90,9 +112,12 @@ export const LATENCY_DEFAULTS = {
 
 /**
  * Times `a` and `b` on the same feeds, interleaved: `warmupRuns` untimed
- * rounds, then timed rounds until both `minRuns` rounds and `minTimeMs` of
- * timed runs are reached (or a max is hit). Each run is timed with
- * performance.now() around `await run(feeds)`.
+ * runs of each, then rounds of one turn per model (see the top of this
+ * file) until both have `minRuns` timed runs and the timed runs add up to
+ * `minTimeMs` (or a max is hit). Each run is timed with performance.now()
+ * around `await run(feeds)`. Both models get the same number of timed runs;
+ * the i-th timed runs of A and B are paired (same round, same place in the
+ * turn) for the bootstrap.
  */
 export async function measureLatency(
   a: Runnable,
@@ -113,27 +138,63 @@ export async function measureLatency(
     await b.run(feeds);
   }
 
+  // The turn plan, from the slower model's time: the faster of two runs in a
+  // row of each (the first of them pays for the switch, a pause or a JIT).
+  let estimate = 0;
+  if (options.runsPerTurn === undefined || options.settleRuns === undefined) {
+    for (const s of [a, b]) {
+      let best = Infinity;
+      for (let i = 0; i < 2; i++) {
+        const t0 = performance.now();
+        await s.run(feeds);
+        best = Math.min(best, performance.now() - t0);
+      }
+      estimate = Math.max(estimate, best);
+    }
+  }
+  const turnMs = Math.min(100, Math.max(5, minTimeMs / 4));
+  const runsPerTurn = Math.max(1, Math.floor(options.runsPerTurn ?? (estimate > 0 ? Math.round(turnMs / estimate) : 1)));
+  const settleRuns = Math.max(0, Math.floor(options.settleRuns ??
+    (estimate >= 200 ? 0 : Math.min(16, Math.max(1, Math.ceil(50 / Math.max(estimate, 1e-3)))))));
+
   const timesA: number[] = [];
   const timesB: number[] = [];
   let timed = 0;
-  const timeOne = async (s: Runnable, into: number[]): Promise<void> => {
-    const t0 = performance.now();
-    await s.run(feeds);
-    const dt = performance.now() - t0;
-    into.push(dt);
-    timed += dt;
+  // A planned turn length is only a plan: on a busy machine runs take longer
+  // than the estimate, so an automatic turn also ends after turnMs of timed
+  // runs (otherwise one turn could take all of minTimeMs: no interleaving).
+  const turnLimitMs = options.runsPerTurn === undefined ? turnMs : Infinity;
+  /**
+   * One turn of `s`: settle runs, then up to `count` timed runs; the first
+   * turn of a round (mayStopEarly) also ends at turnLimitMs or maxTimeMs.
+   */
+  const turn = async (s: Runnable, into: number[], count: number, mayStopEarly: boolean): Promise<number> => {
+    for (let i = 0; i < settleRuns; i++) await s.run(feeds);
+    let done = 0;
+    let inTurn = 0;
+    while (done < count) {
+      const t0 = performance.now();
+      await s.run(feeds);
+      const dt = performance.now() - t0;
+      into.push(dt);
+      timed += dt;
+      inTurn += dt;
+      done++;
+      if (mayStopEarly && (timed >= maxTimeMs || inTurn >= turnLimitMs)) break;
+    }
+    return done;
   };
   for (let round = 0; ; round++) {
-    if (round % 2 === 0) {
-      await timeOne(a, timesA);
-      await timeOne(b, timesB);
-    } else {
-      await timeOne(b, timesB);
-      await timeOne(a, timesA);
-    }
-    const n = round + 1;
-    if (n >= maxRuns || timed >= maxTimeMs) break;
-    if (n >= minRuns && timed >= minTimeMs) break;
+    const n = timesA.length;
+    // once the time is reached, only the runs still missing to minRuns
+    const wanted = timed >= minTimeMs ? Math.max(1, minRuns - n) : runsPerTurn;
+    const count = Math.min(runsPerTurn, wanted, maxRuns - n);
+    // the first model of the round may stop early on maxTimeMs; the second matches its count
+    if (round % 2 === 0) await turn(b, timesB, await turn(a, timesA, count, true), false);
+    else await turn(a, timesA, await turn(b, timesB, count, true), false);
+    const runs = timesA.length;
+    if (runs >= maxRuns || timed >= maxTimeMs) break;
+    if (runs >= minRuns && timed >= minTimeMs) break;
   }
 
   const fa = Float64Array.from(timesA);
@@ -150,6 +211,7 @@ export async function measureLatency(
     interval,
     batch,
     wallMs: performance.now() - start,
+    turns: { runsPerTurn, settleRuns },
   };
 }
 

@@ -181,6 +181,12 @@ export interface FidelitySummary {
   referenceCorrect: number;
   /** labeled rows where the test's argmax is the label */
   testCorrect: number;
+  /** classes per row of a classifier-shaped output (its last dimension); 0 when not classifier-shaped */
+  classes: number;
+  /** labeled rows where the label is among the reference's 5 highest scores (see inTopK) */
+  referenceTop5: number;
+  /** labeled rows where the label is among the test's 5 highest scores */
+  testTop5: number;
 }
 
 /**
@@ -208,6 +214,9 @@ export class FidelityAccumulator {
   private labeled = 0;
   private referenceCorrect = 0;
   private testCorrect = 0;
+  private classes = 0;
+  private referenceTop5 = 0;
+  private testTop5 = 0;
 
   constructor(readonly name = '') {}
 
@@ -264,12 +273,17 @@ export class FidelityAccumulator {
             `output '${this.name}': ${labels.length} label(s) for ${refTop.length} row(s) of shape [${shape.join(',')}]`);
         }
       }
+      const classes = shape[shape.length - 1]!;
+      this.classes = classes;
       for (let r = 0; r < refTop.length; r++) {
         if (refTop[r] === testTop[r]) this.top1Agreements++;
         if (labels) {
+          const label = labels[r]!;
           this.labeled++;
-          if (refTop[r] === labels[r]) this.referenceCorrect++;
-          if (testTop[r] === labels[r]) this.testCorrect++;
+          if (refTop[r] === label) this.referenceCorrect++;
+          if (testTop[r] === label) this.testCorrect++;
+          if (inTopK(reference, r * classes, classes, label, 5)) this.referenceTop5++;
+          if (inTopK(test, r * classes, classes, label, 5)) this.testTop5++;
         }
       }
       this.rows += refTop.length;
@@ -291,6 +305,30 @@ export class FidelityAccumulator {
       labeled: this.labeled,
       referenceCorrect: this.referenceCorrect,
       testCorrect: this.testCorrect,
+      classes: this.classes,
+      referenceTop5: this.referenceTop5,
+      testTop5: this.testTop5,
     };
   }
+}
+
+/**
+ * Whether class `label` is among the k highest scores of the row
+ * data[offset .. offset + classes): its rank (scores strictly higher, plus
+ * equal scores at lower indices, the order argmaxRows breaks ties in) is
+ * below k. A NaN score at the label, or a label outside the row, is never in
+ * the top k.
+ */
+export function inTopK(data: Float32Array, offset: number, classes: number, label: number, k: number): boolean {
+  if (!(Number.isInteger(label) && label >= 0 && label < classes)) return false;
+  const v = data[offset + label]!;
+  if (Number.isNaN(v)) return false;
+  let rank = 0;
+  for (let c = 0; c < classes; c++) {
+    const x = data[offset + c]!;
+    if (x > v || (x === v && c < label)) {
+      if (++rank >= k) return false;
+    }
+  }
+  return true;
 }

@@ -3,6 +3,7 @@
 import chalk from 'chalk';
 import { Command, CommanderError } from 'commander';
 import { QuantizeError } from '../errors.js';
+import { registerBench } from './bench.js';
 import { registerInspect } from './inspect.js';
 import { registerQuantize } from './quantize.js';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerInspect(program);
+  registerBench(program);
   registerQuantize(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;

@@ -6,6 +6,8 @@ import chalk from 'chalk';
 import { formatBytes, heading, table } from '../cli/format.js';
 import { SQNR_FLOOR_DB, type CompareResult } from '../bench/compare.js';
 
+export { fidelityWarnings } from '../bench/warnings.js';
+
 export interface FormatComparisonOptions {
   /** cosine below this is shown red (default 0.99, as fidelityWarnings) */
   cosineThreshold?: number;
@@ -52,7 +54,14 @@ export function formatComparison(result: CompareResult, options: FormatCompariso
     const deltaText = `(${signed(delta, 2)} pt)`;
     const coloured = Math.abs(delta) < 0.005 ? chalk.dim(deltaText) : delta > 0 ? chalk.green(deltaText) : chalk.red(deltaText);
     out.push('');
-    out.push(`top-1 accuracy ${percent(a.original)} → ${percent(a.quantized)} ${coloured}` +
+    let top5 = '';
+    if (a.top5) {
+      const d5 = -a.top5.drop;
+      const t5 = `(${signed(d5, 2)} pt)`;
+      top5 = `   top-5 ${percent(a.top5.original)} → ${percent(a.top5.quantized)} ` +
+        (Math.abs(d5) < 0.005 ? chalk.dim(t5) : d5 > 0 ? chalk.green(t5) : chalk.red(t5));
+    }
+    out.push(`top-1 accuracy ${percent(a.original)} → ${percent(a.quantized)} ${coloured}${top5}` +
       chalk.dim(`  ${a.labeled} labeled, output '${a.output}'`));
   } else if (result.accuracySkipped) {
     out.push('');
@@ -80,34 +89,6 @@ export function formatComparison(result: CompareResult, options: FormatCompariso
   const noise = iv.low > 1 || iv.high < 1 ? '' : chalk.yellow(' within noise');
   out.push(`speed-up ${speed}${chalk.dim(ivText)}${noise}`);
   return out.join('\n');
-}
-
-/**
- * One line per output whose fidelity is suspect, worst first: outputs with
- * NaN/infinite values (in either model) before all others, then those with
- * cosine below `threshold`, lowest cosine first.
- */
-export function fidelityWarnings(result: CompareResult, threshold = 0.99): string[] {
-  const bad = result.outputs.filter((o) => o.nonFinite > 0 || !(o.cosine >= threshold));
-  bad.sort((a, b) => (b.nonFinite > 0 ? 1 : 0) - (a.nonFinite > 0 ? 1 : 0) || nanLow(a.cosine) - nanLow(b.cosine));
-  return bad.map((o) => {
-    if (o.nonFinite > 0) {
-      return `output '${o.name}' has ${o.nonFinite} NaN or infinite value${o.nonFinite === 1 ? '' : 's'} ` +
-        `(of ${o.nonFinite + o.elements}); fidelity is measured on the rest`;
-    }
-    return `output '${o.name}' cosine ${cosineBelow(o.cosine, threshold)} (< ${threshold}): quantization damaged it`;
-  });
-}
-
-const nanLow = (x: number): number => (Number.isNaN(x) ? -Infinity : x);
-
-/** The cosine with enough decimals (4 at least) that it reads as below the threshold. */
-function cosineBelow(c: number, threshold: number): string {
-  for (let d = 4; d <= 9; d++) {
-    const s = c.toFixed(d);
-    if (Number(s) < threshold) return s;
-  }
-  return String(c);
 }
 
 /** 5 decimals, more when that would round a cosine below 1 up to "1.00000". */
@@ -157,17 +138,19 @@ export function formatMs(ms: number): string {
   return ms.toFixed(3);
 }
 
-function formatRate(r: number): string {
+/** Inferences per second: thousands separated from 100 up, one decimal below. */
+export function formatRate(r: number): string {
   if (!Number.isFinite(r)) return String(r);
   return r >= 100 ? Math.round(r).toLocaleString('en-US') : r.toFixed(1);
 }
 
-function percent(x: number): string {
+/** A share (0..1) as a percentage with 2 decimals. */
+export function percent(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
 
 /** With an explicit sign: "+1.50", "−0.28" (a real minus sign), "±0.00". */
-function signed(x: number, decimals: number): string {
+export function signed(x: number, decimals: number): string {
   const s = Math.abs(x).toFixed(decimals);
   if (Number(s) === 0) return `±${s}`;
   return x > 0 ? `+${s}` : `−${s}`;

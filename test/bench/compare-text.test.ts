@@ -126,3 +126,11 @@ test('outputs with NaN or infinite values come first in the warnings', () => {
   assert.match(w[1]!, /^output 'a' cosine 0\.9000/);
   assert.match(stripAnsi(formatComparison(r)), /NaN\/inf/);
 });
+
+test('top-5 accuracy is shown beside top-1 when the comparison has it', () => {
+  const text = stripAnsi(formatComparison(result({
+    accuracy: { output: 'logits', labeled: 100, original: 0.9, quantized: 0.9, drop: 0, top5: { original: 1, quantized: 0.99, drop: 1 } },
+  })));
+  assert.match(text, /top-1 accuracy 90\.00% → 90\.00% \(±0\.00 pt\)\s+top-5 100\.00% → 99\.00% \(−1\.00 pt\)/);
+  assert.doesNotMatch(stripAnsi(formatComparison(result())), /top-5/);
+});

@@ -23,11 +23,58 @@ function fake(name: string, log: string[], ms = 0): Runnable {
 
 test('runs are interleaved, alternating order per round, after the warm-up', async () => {
   const log: string[] = [];
-  const r = await measureLatency(fake('A', log), fake('B', log), feeds, { warmupRuns: 2, minRuns: 4, minTimeMs: 0 });
+  const r = await measureLatency(fake('A', log), fake('B', log), feeds, { warmupRuns: 2, minRuns: 4, minTimeMs: 0, runsPerTurn: 1, settleRuns: 0 });
   assert.deepEqual(log, ['A', 'B', 'A', 'B', /* timed */ 'A', 'B', 'B', 'A', 'A', 'B', 'B', 'A']);
+  assert.deepEqual(r.turns, { runsPerTurn: 1, settleRuns: 0 });
   assert.equal(r.a.runs, 4);
   assert.equal(r.b.runs, 4);
   assert.equal(r.batch, 4, 'batch is the first dimension of the first feed');
+});
+
+test('turns: untimed settle runs, then timed runs, A\'s turn and B\'s alternating first, equal counts for both', async () => {
+  const log: string[] = [];
+  const r = await measureLatency(fake('A', log), fake('B', log), feeds, { warmupRuns: 1, minRuns: 5, minTimeMs: 0, runsPerTurn: 3, settleRuns: 2 });
+  // round 1: 2 settle + 3 timed each; round 2 only the 2 runs still missing to minRuns
+  assert.deepEqual(log, ['A', 'B', /* round 1 */ 'A', 'A', 'A', 'A', 'A', 'B', 'B', 'B', 'B', 'B', /* round 2 */ 'B', 'B', 'B', 'B', 'A', 'A', 'A', 'A']);
+  assert.equal(r.a.runs, 5);
+  assert.equal(r.b.runs, 5);
+  const capped = await measureLatency(fake('A', []), fake('B', []), feeds, { warmupRuns: 0, minRuns: 100, minTimeMs: 0, maxRuns: 7, runsPerTurn: 3, settleRuns: 1 });
+  assert.equal(capped.a.runs, 7, 'the last turn is cut to maxRuns');
+  assert.equal(capped.b.runs, 7);
+});
+
+/**
+ * Two stand-in models sharing a cache: a run takes `warm` ms, plus `cold` ms
+ * that halves with each run since the other model last ran (as a CPU cache
+ * refills, measured in latency.ts's header comment).
+ */
+function cached(warm: number, cold: number): [Runnable, Runnable] {
+  let last = '';
+  let streak = 0;
+  const make = (name: string): Runnable => ({
+    async run() {
+      streak = last === name ? streak + 1 : 0;
+      last = name;
+      const end = performance.now() + warm + cold / 2 ** streak;
+      while (performance.now() < end) {
+        // busy wait
+      }
+      return {};
+    },
+  });
+  return [make('A'), make('B')];
+}
+
+test('by default the cost of switching models is not charged to either: turns settle before timing', async () => {
+  const [a, b] = cached(0.2, 2);
+  const r = await measureLatency(a, b, feeds, { warmupRuns: 2, minRuns: 20, minTimeMs: 40 });
+  assert.ok(r.turns.settleRuns >= 4, `settle runs ${r.turns.settleRuns}`);
+  assert.ok(r.turns.runsPerTurn > 1);
+  assert.ok(r.a.median < 0.2 * 2 && r.b.median < 0.2 * 2, `medians ${r.a.median}, ${r.b.median} for a warm run of 0.2 ms`);
+  // alternating single runs charges every run with the switch
+  const [c, d] = cached(0.2, 2);
+  const single = await measureLatency(c, d, feeds, { warmupRuns: 2, minRuns: 20, minTimeMs: 0, runsPerTurn: 1, settleRuns: 0 });
+  assert.ok(single.a.median > 2, `median ${single.a.median}`);
 });
 
 test('timed runs go on until both the minimum count and the minimum time are reached', async () => {
@@ -49,11 +96,13 @@ test('maxRuns and maxTimeMs stop early', async () => {
 });
 
 test('a model twice as slow shows a speed-up of about 2 with an interval around it', async () => {
-  const r = await measureLatency(fake('A', [], 2), fake('B', [], 1), feeds, { warmupRuns: 1, minRuns: 20, minTimeMs: 0, batch: 1 });
+  // single runs alternating: the finest pairing, for the least sensitivity to a busy machine
+  // 20 ms against 10 ms: long enough that scheduling jitter on a busy 2-core machine stays small beside them
+  const r = await measureLatency(fake('A', [], 20), fake('B', [], 10), feeds, { warmupRuns: 1, minRuns: 20, minTimeMs: 0, batch: 1, runsPerTurn: 1, settleRuns: 0 });
   assert.ok(r.speedup > 1.4 && r.speedup < 2.8, `speedup ${r.speedup}`);
   assert.ok(r.interval.low <= r.speedup && r.speedup <= r.interval.high);
   assert.equal(r.interval.method, 'paired-bootstrap');
-  assert.ok(r.a.median >= 2 && r.b.median >= 1);
+  assert.ok(r.a.median >= 20 && r.b.median >= 10);
   assert.ok(Math.abs(r.b.throughput - 1000 / r.b.median) < 1e-9);
 });
 

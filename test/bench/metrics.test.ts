@@ -4,6 +4,7 @@ import {
   FidelityAccumulator,
   argmaxRows,
   cosineSimilarity,
+  inTopK,
   isClassifierShape,
   maxAbsError,
   meanAbsError,
@@ -168,4 +169,35 @@ test('the accumulator skips and counts non-finite pairs', () => {
   assert.equal(s.elements, 2);
   assert.equal(s.cosine, 1);
   assert.equal(s.maxAbsError, 0);
+});
+
+test('inTopK ranks the label among the row, ties broken by index as argmax does', () => {
+  const row = f(0.1, 0.9, 0.5, 0.5, 0.2, 0.3, 0.0);
+  // descending: 1 (0.9), 2 (0.5), 3 (0.5, tie after 2), 5 (0.3), 4 (0.2), 0 (0.1), 6 (0.0)
+  assert.equal(inTopK(row, 0, 7, 1, 1), true);
+  assert.equal(inTopK(row, 0, 7, 2, 1), false);
+  assert.equal(inTopK(row, 0, 7, 3, 2), false, 'the tie at 0.5 goes to the lower index');
+  assert.equal(inTopK(row, 0, 7, 3, 3), true);
+  assert.equal(inTopK(row, 0, 7, 4, 5), true);
+  assert.equal(inTopK(row, 0, 7, 0, 5), false);
+  assert.equal(inTopK(row, 0, 7, 7, 5), false, 'a label outside the row');
+  assert.equal(inTopK(f(NaN, 1, 2), 0, 3, 0, 3), false, 'NaN at the label never counts');
+  // the second row of a [2, 3] output
+  assert.equal(inTopK(f(9, 9, 9, 0, 1, 2), 3, 3, 2, 1), true);
+  assert.equal(inTopK(f(9, 9, 9, 0, 1, 2), 3, 3, 0, 2), false);
+});
+
+test('the accumulator counts top-5 hits per model for labeled rows of more than 5 classes', () => {
+  const acc = new FidelityAccumulator('y');
+  const ref = f(0, 1, 2, 3, 4, 5, 6, 7); // label 3 is 5th highest: in the top 5
+  const test = f(7, 6, 5, 4, 3, 2, 1, 0); // label 3 is 4th highest here; label 2 third
+  acc.add(ref, test, [1, 8], 3);
+  acc.add(ref, test, [1, 8], 2); // ref: 6th highest (out); test: 3rd (in)
+  const s = acc.summary();
+  assert.equal(s.classes, 8);
+  assert.equal(s.labeled, 2);
+  assert.equal(s.referenceTop5, 1);
+  assert.equal(s.testTop5, 2);
+  assert.equal(s.referenceCorrect, 0);
+  assert.equal(s.testCorrect, 0);
 });
