@@ -20,6 +20,7 @@ import { prepareModel, type Prepared } from './prepare.js';
 import { addToGroup, groupNodes, type QuantizeOutcome } from './report.js';
 import { storeWeight, storeWeightForLoad, weightScales } from './weight-dequantize.js';
 import { RECURRENT_OPS } from './rules.js';
+import { scaleSensitiveTensors } from './scale-sensitive.js';
 
 export interface NoCalibrationOptions {
   weightOnly?: boolean;
@@ -90,6 +91,12 @@ export function quantizeScopesWithoutCalibration(model: Model, prepared: Prepare
   };
   const isConst = (scope: GraphScope, name: string): boolean => !!name && !!locate(scope, name);
 
+  const sensitiveIn = new Map<GraphScope, Set<string>>();
+  const sensitive = (scope: GraphScope): Set<string> => {
+    let set = sensitiveIn.get(scope);
+    if (!set) sensitiveIn.set(scope, (set = scaleSensitiveTensors(scope.graph.node ?? [], (name) => isConst(scope, name))));
+    return set;
+  };
   const decide = (node: NodeProto, scope: GraphScope): Action | string => {
     const op = node.opType ?? '';
     const inputs = node.input ?? [];
@@ -109,6 +116,9 @@ export function quantizeScopesWithoutCalibration(model: Model, prepared: Prepare
         if (opts.weightOnly) return weightOnly('--weight-only');
         if (floatType !== DataType.FLOAT) return weightOnly('FLOAT16 model: ONNX Runtime\'s dynamic kernels take float32');
         if (rank(w) !== 2) return weightOnly('weight is not 2-D');
+        if (sensitive(scope).has(inputs[0] ?? '') || sensitive(scope).has(node.output?.[0] ?? '')) {
+          return weightOnly('its data reaches a Log/Sqrt/Pow/Div, where 8-bit steps would zero small values');
+        }
         if (op === 'Gemm' && (attrInt(node, 'transA', 0) !== 0 || attrFloat(node, 'alpha', 1) !== 1)) return weightOnly('Gemm with transA or alpha');
         const shape = tensorShape(locate(scope, w)!.tensor);
         const [k, n] = transB ? [shape[1]!, shape[0]!] : [shape[0]!, shape[1]!];

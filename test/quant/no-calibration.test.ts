@@ -162,3 +162,18 @@ test('a node ONNX Runtime refuses in int8 goes back to float, with a warning nam
   assert.ok((y.y!.data as Float32Array).every(Number.isFinite));
   await session.release();
 });
+
+test('dynamic mode keeps a filterbank MatMul that feeds a Log weight-only', async () => {
+  const { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } = await import('../../src/onnx/build.js');
+  const fb = new Float32Array(64 * 32).map((_, i) => (Math.abs(Math.sin(i * 0.7)) < 0.3 ? Math.abs(Math.cos(i)) : 0));
+  const graph = makeGraph({
+    nodes: [makeNode('Mul', ['x', 'x'], ['power'], 'square'), makeNode('MatMul', ['power', 'fb'], ['mel'], 'filterbank'),
+      makeNode('Clip', ['mel', 'lo'], ['mel_safe'], 'guard'), makeNode('Log', ['mel_safe'], ['y'], 'log')],
+    inputs: [makeValueInfo('x', DataType.FLOAT, [1, 16, 64])], outputs: [makeValueInfo('y', DataType.FLOAT, [1, 16, 32])],
+    initializers: [makeTensor('fb', [64, 32], fb), makeTensor('lo', [], Float32Array.of(1e-10))],
+  });
+  const r = await run('dyn-log', { model: makeModel(graph, 13, 8), inputs: [{ name: 'x', shape: [1, 16, 64], dtype: 'float32' }], outputs: [{ name: 'y', shape: [1, 16, 32] }] }, { minIntensity: 0 });
+  assert.deepEqual(r.report.quantized, {});
+  assert.ok(r.report.weightOnly.some((g) => /Log\/Sqrt/.test(g.reason)));
+  assert.ok(r.worst >= 0.999, `cosine ${r.worst}`);
+});
