@@ -198,7 +198,7 @@ async function sessionInputSpecs(file: string): Promise<InputSpec[]> {
   }
 }
 
-function readLabels(file: string | undefined): Map<string, number | number[]> | undefined {
+export function readLabels(file: string | undefined): Map<string, number | number[]> | undefined {
   if (!file) return undefined;
   let parsed: unknown;
   try {

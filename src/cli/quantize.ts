@@ -1,6 +1,6 @@
 // `quantize model.onnx --int8 --calibrate samples/ [-o out]`: quantize, write
 // atomically, then compare against the original (unless --no-bench).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -10,11 +10,13 @@ import type { QuantizeReport } from '../quant/quantize-model.js';
 import { quantizeFile } from '../quant/quantize-file.js';
 import { generatedSample } from '../calib/generated-feeds.js';
 import { openDataset } from '../calib/dataset.js';
-import { compareModels, type CompareResult } from '../bench/compare.js';
-import { fidelityWarnings, formatComparison } from '../report/compare-text.js';
+import { benchModels, type BenchReport } from '../bench/bench.js';
+import { gateFailure } from '../bench/gates.js';
+import { formatBench } from '../report/bench-text.js';
+import { addBenchOptions, benchSettings, readLabels, writeReport, type BenchCliOptions } from './bench.js';
 import { heading } from './format.js';
 
-interface QuantizeCliOptions {
+interface QuantizeCliOptions extends BenchCliOptions {
   int8?: boolean;
   output?: string;
   calibrate?: string;
@@ -40,7 +42,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, .
 export function registerQuantize(program: Command): void {
   program
     .argument('[model]', 'ONNX model to quantize')
-    .option('--int8', 'INT8 weights (per channel) and UINT8 activations, QDQ format (the default and only mode for now)')
+    .option('--int8', 'INT8 quantization (the default): static with --calibrate, dynamic without, --weight-only on request')
     .option('-o, --output <file>', 'output path (default: <model>.int8.onnx beside the input)')
     .option('--calibrate <samples>', 'calibration samples (a folder of .npz files, or one .npy whose first axis is samples) for static INT8; without them: dynamic INT8')
     .option('--weight-only', 'int8 weights only, float activations and math: the smallest file, no calibration needed')
@@ -57,14 +59,16 @@ export function registerQuantize(program: Command): void {
     .option('--max-accuracy-drop <x>', 'exit 3 if accuracy drops more than x points (labels), or top-1 agreement/cosine falls by more than x/100')
     .option('--external-data', 'save weights to a side file <output>.data')
     .option('--json', 'print the result as JSON')
-    .option('--force', 'overwrite an existing output file')
-    .action(async (modelPath: string | undefined, opts: QuantizeCliOptions) => {
-      if (!modelPath) {
-        program.help({ error: true });
-        return;
-      }
-      await runQuantize(modelPath, opts);
-    });
+    .option('--force', 'overwrite an existing output file');
+  // The benchmark run after writing takes the bench command's own options too.
+  addBenchOptions(program);
+  program.action(async (modelPath: string | undefined, opts: QuantizeCliOptions) => {
+    if (!modelPath) {
+      program.help({ error: true });
+      return;
+    }
+    await runQuantize(modelPath, opts);
+  });
 }
 
 function derivedOutput(input: string): string {
@@ -79,10 +83,8 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
   const output = opts.output ?? derivedOutput(modelPath);
   if (resolve(output) === resolve(modelPath)) throw new UsageError(`the output ${output} would overwrite the input model`);
   if (existsSync(output) && !opts.force) throw new UsageError(`${output} exists: pass --force to overwrite it`);
-  const threads = opts.threads === undefined ? undefined : Number(opts.threads);
-  if (threads !== undefined && !(Number.isInteger(threads) && threads > 0)) throw new UsageError(`--threads must be a positive integer`);
-  const maxDrop = opts.maxAccuracyDrop === undefined ? undefined : Number(opts.maxAccuracyDrop);
-  if (maxDrop !== undefined && !(maxDrop >= 0)) throw new UsageError('--max-accuracy-drop must be a number >= 0');
+  // Bench settings are checked before the (long) quantization, so a typo fails at once.
+  if (opts.bench) await benchSettings(opts);
 
   const minIntensity = opts.minIntensity === undefined ? undefined : Number(opts.minIntensity);
   if (minIntensity !== undefined && !(minIntensity >= 0)) throw new UsageError('--min-intensity must be a number >= 0');
@@ -100,62 +102,38 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
   }
   const saved = outcome.saved;
 
-  let comparison: CompareResult | undefined;
+  let bench: BenchReport | undefined;
   if (opts.bench) {
+    const settings = await benchSettings(opts);
     const evalPath = opts.eval ?? opts.calibrate;
     const specs = outcome.inputs;
     // Without samples the comparison runs on one generated input: latency is real, fidelity indicative.
     const dataset = evalPath ? openDataset(evalPath, specs.map((s) => s.name)) : [generatedSample(specs)];
     const labelsFile = opts.labels ?? (evalPath && existsSync(join(evalPath, 'labels.json')) ? join(evalPath, 'labels.json') : undefined);
     const labels = readLabels(labelsFile);
-    const cbar = progressBar('comparing');
+    const progress = progressBar('benchmarking');
     try {
-      comparison = await compareModels({
-        original: modelPath, quantized: output, dataset, labels,
-        session: threads ? { intraOpNumThreads: threads } : {},
-        onProgress: (done, total) => cbar?.update(done, total ?? done),
+      bench = await benchModels({
+        ...settings, original: modelPath, quantized: output, dataset, dataSource: evalPath ?? 'generated',
+        ...(labels ? { labels, labelsFile } : {}),
+        onProgress: (p) => (p.stage === 'compare' ? progress?.update(p.done, p.total ?? p.done) : undefined),
       });
     } finally {
-      cbar?.stop();
+      progress?.stop();
     }
   }
 
-  const warnings = comparison ? fidelityWarnings(comparison) : [];
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ input: modelPath, output, bytes: saved.bytes + (saved.externalBytes ?? 0), ...outcome.report, warnings, comparison }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ input: modelPath, output, bytes: saved.bytes + (saved.externalBytes ?? 0), ...outcome.report, bench }, null, 2)}\n`);
   } else {
     process.stdout.write(`${formatReport(modelPath, output, outcome.report)}\n`);
-    if (comparison) process.stdout.write(`\n${formatComparison(comparison)}\n`);
+    if (bench) process.stdout.write(`\n${formatBench(bench)}\n`);
   }
   for (const f of outcome.report.fallbacks) process.stderr.write(`${chalk.yellow.bold('warning:')} node ${f.node} left in float: ${f.reason}\n`);
-  for (const w of warnings) process.stderr.write(`${chalk.yellow.bold('warning:')} ${w}\n`);
-  if (maxDrop !== undefined && comparison) gate(comparison, maxDrop);
-}
-
-function readLabels(file: string | undefined): Map<string, number> | undefined {
-  if (!file) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${file}: cannot read labels (${(err as Error).message})`);
-  }
-  if (!parsed || typeof parsed !== 'object') throw new UsageError(`${file}: labels must be a JSON object {"sample.npz": classIndex}`);
-  return new Map(Object.entries(parsed as Record<string, number>));
-}
-
-function gate(c: CompareResult, maxDrop: number): void {
-  if (c.accuracy) {
-    if (c.accuracy.drop > maxDrop) throw new GateError(`accuracy dropped ${c.accuracy.drop.toFixed(2)} points (> ${maxDrop})`);
-    return;
-  }
-  const agreement = c.outputs.find((o) => o.top1Agreement !== undefined)?.top1Agreement;
-  if (agreement !== undefined) {
-    if ((1 - agreement) * 100 > maxDrop) throw new GateError(`top-1 agreement ${(agreement * 100).toFixed(2)}% is more than ${maxDrop} points below 100%`);
-    return;
-  }
-  const worst = Math.min(...c.outputs.map((o) => o.cosine));
-  if ((1 - worst) * 100 > maxDrop) throw new GateError(`output cosine similarity ${worst.toFixed(4)} is below ${1 - maxDrop / 100}`);
+  for (const w of bench?.warnings ?? []) process.stderr.write(`${chalk.yellow.bold('warning:')} ${w}\n`);
+  if (bench && opts.report) writeReport(opts.report, bench);
+  const failure = bench ? gateFailure(bench.gates) : undefined;
+  if (failure) throw new GateError(failure);
 }
 
 function progressBar(label: string): { update(done: number, total: number): void; stop(): void } | undefined {
