@@ -1,7 +1,7 @@
 // Build: generate the static protobuf module from the ONNX schema, compile
 // TypeScript, and put the generated JS beside the compiled code.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, copyFileSync, existsSync, statSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, copyFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +20,8 @@ if (stale) {
     '--no-convert', '--no-delimited', '--no-service', '-o', genJs, schema], { stdio: 'inherit' });
   execFileSync(bin('pbts'), ['-o', genDts, genJs], { stdio: 'inherit' });
 }
+// A clean output folder: a test file removed or renamed in src must not keep running from dist.
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 execFileSync(bin('tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 const outDir = join(root, 'dist/src/onnx/generated');
 mkdirSync(outDir, { recursive: true });
