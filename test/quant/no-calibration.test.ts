@@ -10,27 +10,15 @@ import ort from 'onnxruntime-node';
 import { loadModel } from '../../src/onnx/load.js';
 import { saveModel } from '../../src/onnx/save.js';
 import { DataType } from '../../src/onnx/dtypes.js';
-import { halfArrayToFloat32 } from '../../src/onnx/float16.js';
 import { allGraphs } from '../../src/onnx/graph-walk.js';
 import { int64ToNumber } from '../../src/onnx/proto.js';
 import { quantizeModel, type QuantizeOptions } from '../../src/quant/quantize-model.js';
 import { convNet, embeddingModel, fp16TransformerBlock, ifConvModel, lstmModel, mlp, randomInputs, writeModel, type GeneratedModel } from '../helpers/models.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { asFloat, cosine } from '../helpers/fidelity.js';
 
 const dir = makeTempDir();
-const asFloat = (t: ort.Tensor): Float32Array => (t.type === 'float16' ? halfArrayToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na === 0 && nb === 0 ? 1 : dot / Math.sqrt(na * nb);
-}
 
 async function run(name: string, g: GeneratedModel, opts: QuantizeOptions = {}, seeds = [11, 12, 13, 14]) {
   const src = join(dir, `${name}.onnx`);

@@ -9,27 +9,15 @@ import ort from 'onnxruntime-node';
 import { loadModel } from '../../src/onnx/load.js';
 import { saveModel } from '../../src/onnx/save.js';
 import { DataType } from '../../src/onnx/dtypes.js';
-import { halfArrayToFloat32 } from '../../src/onnx/float16.js';
 import { int64ToNumber } from '../../src/onnx/proto.js';
 import { quantizeStatic } from '../../src/quant/quantize-model.js';
 import { activationMatMul, convNet, lstmModel, mlp, randomInputs, writeModel, writeSamples, type GeneratedModel } from '../helpers/models.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { asFloat, cosine } from '../helpers/fidelity.js';
 
 const dir = makeTempDir();
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
-const asFloat = (t: ort.Tensor): Float32Array => (t.type === 'float16' ? halfArrayToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
 
 async function quantizeAndCompare(name: string, g: GeneratedModel, extra: { minIntensity?: number } = {}) {
   const src = join(dir, `${name}.onnx`);
