@@ -8,9 +8,13 @@ import type { NdArray } from './ndarray.js';
 import { toFeeds } from './to-ort.js';
 import type { InputSpec } from './validate.js';
 
+const GENERATABLE = new Set(['float32', 'float16', 'float64', 'int64', 'uint64', 'int32', 'uint32', 'int16', 'uint16', 'int8', 'uint8', 'bool']);
+
+/** @throws Error naming the input when its type cannot be generated (string, bfloat16, sequence...). */
 export function generatedSample(specs: readonly InputSpec[]): Sample {
   const inputs = new Map<string, NdArray>();
   for (const spec of specs) {
+    if (!GENERATABLE.has(spec.dtype)) throw new Error(`input '${spec.name}' is ${spec.dtype}`);
     const shape = spec.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
     const n = shape.reduce((a, b) => a * b, 1);
     const floats = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + 1) * 0.9);

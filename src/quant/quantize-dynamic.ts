@@ -10,6 +10,7 @@
 //   the file is small and the math float.
 // `weightOnly` forces the second form everywhere.
 import { makeNode } from '../onnx/build.js';
+import { RuntimeFailure } from '../errors.js';
 import { DataType } from '../onnx/dtypes.js';
 import type { GraphScope } from '../onnx/graph-walk.js';
 import type { Model } from '../onnx/model.js';
@@ -44,6 +45,10 @@ interface Located {
 export async function quantizeWithoutCalibration(model: Model, opts: NoCalibrationOptions): Promise<QuantizeOutcome> {
   const prepared = prepareModel(model, { perTensor: opts.perTensor, dequantizeLinear: false });
   const done = quantizeScopesWithoutCalibration(model, prepared, opts, () => true);
+  if (done.origin.size === 0) {
+    const reasons = [...done.floatGroups.keys()].slice(0, 4).join('; ');
+    throw new RuntimeFailure(`${model.file}: nothing to quantize: no Conv, MatMul, Gemm, Gather or recurrent op with constant weights${reasons ? ` (${reasons})` : ''}`);
+  }
   const mode = opts.weightOnly ? 'weight-only' : 'dynamic';
   return {
     proto: prepared.proto,

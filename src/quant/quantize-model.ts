@@ -63,7 +63,12 @@ export function checkInput(model: Model, opts: QuantizeOptions): CheckInput {
     const first = openDataset(samples, names).samples().next();
     if (!first.done) return { feeds: toFeeds(first.value.inputs, names), generated: false };
   }
-  return { feeds: generatedFeeds(specs), generated: true };
+  try {
+    return { feeds: generatedFeeds(specs), generated: true };
+  } catch (err) {
+    // An input type no tensor can be made for here (string, bfloat16, sequence, optional).
+    return { generated: true, note: `no sample was given and no input can be generated for it (${(err as Error).message}): the output was checked to load, not to run` };
+  }
 }
 
 /**
@@ -107,6 +112,7 @@ export async function withFallbacks<T extends { report: QuantizeReport }>(file: 
       return result;
     }
     const blamed = problem.nodes.filter((n) => n && !exclude.includes(n));
+    if (blamed.length === 0) await refuseIfInputFails(file);
     if (blamed.length === 0 || fallbacks.length >= (opts.maxFallbacks ?? 16)) {
       const where = problem.nodes.length ? ` (at node ${problem.nodes.join(', ')})` : '';
       throw new RuntimeFailure(`${file}: the quantized model is not valid${where} and nothing more can be left in float: ${problem.message}`);
@@ -116,6 +122,17 @@ export async function withFallbacks<T extends { report: QuantizeReport }>(file: 
       fallbacks.push({ node, reason: problem.message.split('\n')[0]!.slice(0, 300) });
     }
   }
+}
+
+/** When nothing can be blamed: if ONNX Runtime cannot load the input model either, say that instead. */
+async function refuseIfInputFails(file: string): Promise<void> {
+  let message: string | undefined;
+  try {
+    await (await ort.InferenceSession.create(file, { logSeverityLevel: 3 })).release();
+  } catch (err) {
+    message = (err as Error).message.split('\n')[0];
+  }
+  if (message !== undefined) throw new RuntimeFailure(`${file}: ONNX Runtime cannot load the input model itself, so its quantized form cannot be checked: ${message}`);
 }
 
 /** Quantizes a model held in memory and checks the result in memory. */

@@ -165,3 +165,36 @@ test('dynamic mode keeps a filterbank MatMul that feeds a Log weight-only', asyn
   assert.ok(r.report.weightOnly.some((g) => /Log\/Sqrt/.test(g.reason)));
   assert.ok(r.worst >= 0.999, `cosine ${r.worst}`);
 });
+
+test('an input no tensor can be generated for: the output is checked to load, with a note saying so', async () => {
+  const { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } = await import('../../src/onnx/build.js');
+  const w = new Float32Array(32 * 64).map((_, i) => Math.sin(i) * 0.2);
+  const graph = makeGraph({
+    nodes: [makeNode('MatMul', ['x', 'w'], ['y'], 'mm'), makeNode('Identity', ['s'], ['s_out'], 'pass_string')],
+    inputs: [makeValueInfo('x', DataType.FLOAT, [2, 32]), makeValueInfo('s', DataType.STRING, [2])],
+    outputs: [makeValueInfo('y', DataType.FLOAT, [2, 64]), makeValueInfo('s_out', DataType.STRING, [2])],
+    initializers: [makeTensor('w', [32, 64], w)],
+  });
+  const src = join(dir, 'string-input.onnx');
+  writeModel(makeModel(graph), src);
+  const outcome = await quantizeModel(loadModel(src), {});
+  assert.equal(outcome.report.quantized.MatMul, 1);
+  assert.ok(outcome.report.notes.some((n) => /checked to load, not to run/.test(n) && /string/.test(n)), outcome.report.notes.join(' | '));
+});
+
+test('an input model ONNX Runtime cannot load is reported as such, not as a broken quantization', async () => {
+  const { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } = await import('../../src/onnx/build.js');
+  const { RuntimeFailure } = await import('../../src/errors.js');
+  const w = new Float32Array(32 * 64).map((_, i) => Math.sin(i) * 0.2);
+  const graph = makeGraph({
+    // ORT has no uint16 BitShift kernel.
+    nodes: [makeNode('MatMul', ['x', 'w'], ['y'], 'mm'), makeNode('BitShift', ['a', 'b'], ['c'], 'shift', { direction: 'LEFT' })],
+    inputs: [makeValueInfo('x', DataType.FLOAT, [2, 32]), makeValueInfo('a', DataType.UINT16, [2]), makeValueInfo('b', DataType.UINT16, [2])],
+    outputs: [makeValueInfo('y', DataType.FLOAT, [2, 64]), makeValueInfo('c', DataType.UINT16, [2])],
+    initializers: [makeTensor('w', [32, 64], w)],
+  });
+  const src = join(dir, 'unloadable.onnx');
+  writeModel(makeModel(graph, 13), src);
+  await assert.rejects(quantizeModel(loadModel(src), {}), (err: unknown) =>
+    err instanceof RuntimeFailure && err.message.startsWith(src) && /cannot load the input model itself/.test(err.message) && /BitShift/.test(err.message));
+});
