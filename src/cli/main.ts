@@ -1,8 +1,8 @@
 // The command line's entry point: builds the commander program, runs it, and
 // is the only place that turns errors into messages and exit codes.
 import chalk from 'chalk';
-import { Command, CommanderError } from 'commander';
-import { QuantizeError } from '../errors.js';
+import { Command } from 'commander';
+import { printError, setVerbose } from './print-error.js';
 import { registerBench } from './bench.js';
 import { registerInspect } from './inspect.js';
 import { registerQuantize } from './quantize.js';
@@ -24,24 +24,13 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const verbose = argv.includes('--verbose');
+  setVerbose(argv.includes('--verbose'));
   if (argv.includes('--no-color') || process.env.NO_COLOR) chalk.level = 0;
   try {
     // Global flags may stand anywhere (before or after the subcommand): taken out here.
     await buildProgram().parseAsync(argv.filter((a, i) => i < 2 || (a !== '--verbose' && a !== '--no-color')));
   } catch (err) {
-    process.exitCode = reportError(err, verbose);
+    process.exitCode = printError(err);
   }
 }
 
-function reportError(err: unknown, verbose: boolean): number {
-  if (err instanceof CommanderError) {
-    // Commander already printed the message (or the help/version text).
-    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`${chalk.red('error:')} ${message}\n`);
-  if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  else if (!(err instanceof QuantizeError)) process.stderr.write('(an unexpected error: run with --verbose for the stack trace)\n');
-  return err instanceof QuantizeError ? err.exitCode : 1;
-}

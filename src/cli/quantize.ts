@@ -15,6 +15,7 @@ import { gateFailure } from '../bench/gates.js';
 import { formatBench } from '../report/bench-text.js';
 import { addBenchOptions, benchSettings, readLabels, writeReport, type BenchCliOptions } from './bench.js';
 import { heading } from './format.js';
+import { printError } from './print-error.js';
 
 interface QuantizeCliOptions extends BenchCliOptions {
   int8?: boolean;
@@ -41,7 +42,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, .
 
 export function registerQuantize(program: Command): void {
   program
-    .argument('[model]', 'ONNX model to quantize')
+    .argument('[models...]', 'ONNX models to quantize (each written beside its input as <name>.int8.onnx unless -o names the one output)')
     .option('--int8', 'INT8 quantization (the default): static with --calibrate, dynamic without, --weight-only on request')
     .option('-o, --output <file>', 'output path (default: <model>.int8.onnx beside the input)')
     .option('--calibrate <samples>', 'calibration samples (a folder of .npz files, or one .npy whose first axis is samples) for static INT8; without them: dynamic INT8')
@@ -62,12 +63,23 @@ export function registerQuantize(program: Command): void {
     .option('--force', 'overwrite an existing output file');
   // The benchmark run after writing takes the bench command's own options too.
   addBenchOptions(program);
-  program.action(async (modelPath: string | undefined, opts: QuantizeCliOptions) => {
-    if (!modelPath) {
+  program.action(async (models: string[], opts: QuantizeCliOptions) => {
+    if (models.length === 0) {
       program.help({ error: true });
       return;
     }
-    await runQuantize(modelPath, opts);
+    const first = models[0]!;
+    if (!existsSync(first) && !/\.onnx$/i.test(first)) {
+      // Not a file, not named like a model: most likely a mistyped command.
+      const near = program.commands.map((c) => c.name()).find((name) => editDistance(name, first) <= 2);
+      throw new UsageError(`unknown command or missing model '${first}'${near ? ` (did you mean ${near}?)` : ''}`);
+    }
+    if (models.length === 1) {
+      const result = await runQuantize(models[0]!, opts);
+      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    await runMany(models, opts);
   });
 }
 
@@ -76,7 +88,32 @@ function derivedOutput(input: string): string {
   return join(dirname(input), `${name}.int8.onnx`);
 }
 
-async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise<void> {
+/**
+ * Several models, one after the other (a folder of models from a script):
+ * a model that fails is reported and the rest go on; the exit code is the
+ * worst of them. With --json: one array, an `error` entry for each failure.
+ */
+async function runMany(models: string[], opts: QuantizeCliOptions): Promise<void> {
+  if (opts.output) throw new UsageError('-o names one output file; with several models each is written beside its input as <name>.int8.onnx');
+  if (opts.report) throw new UsageError('--report names one file; with several models use --json and split it');
+  const results: unknown[] = [];
+  let exitCode = 0;
+  for (const model of models) {
+    try {
+      results.push(await runQuantize(model, opts));
+    } catch (err) {
+      const code = printError(err);
+      exitCode = Math.max(exitCode, code);
+      results.push({ input: model, error: err instanceof Error ? err.message : String(err), exitCode: code });
+    }
+    if (!opts.json) process.stdout.write('\n');
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  if (exitCode) process.exitCode = exitCode;
+}
+
+/** Quantizes one model and prints its report (text), or returns it (for --json, printed by the caller). */
+async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise<Record<string, unknown>> {
   if (!['minmax', 'percentile', 'entropy'].includes(opts.method)) throw new UsageError(`--method ${opts.method}: choose minmax, percentile or entropy`);
   const percentile = opts.percentile === undefined ? undefined : Number(opts.percentile);
   if (percentile !== undefined && !(percentile > 50 && percentile <= 100)) throw new UsageError('--percentile must be a number in (50, 100]');
@@ -123,9 +160,8 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
     }
   }
 
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ input: modelPath, output, bytes: saved.bytes + (saved.externalBytes ?? 0), ...outcome.report, bench }, null, 2)}\n`);
-  } else {
+  const result = { input: modelPath, output, bytes: saved.bytes + (saved.externalBytes ?? 0), ...outcome.report, bench };
+  if (!opts.json) {
     process.stdout.write(`${formatReport(modelPath, output, outcome.report)}\n`);
     if (bench) process.stdout.write(`\n${formatBench(bench)}\n`);
   }
@@ -133,7 +169,11 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
   for (const w of bench?.warnings ?? []) process.stderr.write(`${chalk.yellow.bold('warning:')} ${w}\n`);
   if (bench && opts.report) writeReport(opts.report, bench);
   const failure = bench ? gateFailure(bench.gates) : undefined;
-  if (failure) throw new GateError(failure);
+  if (failure) {
+    if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    throw new GateError(failure);
+  }
+  return result;
 }
 
 function progressBar(label: string): { update(done: number, total: number): void; stop(): void } | undefined {
@@ -171,4 +211,15 @@ function formatReport(input: string, output: string, r: QuantizeReport): string 
   for (const n of r.notes) lines.push(`note: ${n}`);
   for (const f of r.fallbacks) lines.push(chalk.yellow(`fell back to float: ${f.node} (${f.reason})`));
   return lines.join('\n');
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length]![b.length]!;
 }

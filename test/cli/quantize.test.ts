@@ -2,7 +2,7 @@
 // with its calibration samples, then check the written file directly.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { runCli } from '../helpers/cli.js';
@@ -127,4 +127,23 @@ test('percentile and entropy calibration keep the bundled example within a point
     assert.ok(cpu(result).accuracy.drop <= 1, `${method}: drop ${cpu(result).accuracy.drop}`);
     assert.ok(cpu(result).outputs[0].cosine >= 0.99, `${method}: cosine ${cpu(result).outputs[0].cosine}`);
   }
+});
+
+test('several models in one command: each written beside its input; a failure is reported and the rest go on', () => {
+  const a = join(dir, 'many-a.onnx');
+  const b = join(dir, 'many-b.onnx');
+  copyFileSync(digits, a);
+  copyFileSync(digits, b);
+  const broken = join(dir, 'many-broken.onnx');
+  writeFileSync(broken, 'not a model');
+  const r = runCli([a, broken, b, '--int8', '--no-bench', '--json']);
+  assert.equal(r.code, 1, 'the worst exit code');
+  const results = JSON.parse(r.stdout);
+  assert.equal(results.length, 3);
+  assert.equal(results[0].output, join(dir, 'many-a.int8.onnx'));
+  assert.match(results[1].error, /not an ONNX model|text file/);
+  assert.equal(results[2].output, join(dir, 'many-b.int8.onnx'));
+  assert.ok(existsSync(join(dir, 'many-a.int8.onnx')) && existsSync(join(dir, 'many-b.int8.onnx')));
+  assert.match(r.stderr, /many-broken\.onnx/);
+  assert.equal(runCli([a, b, '--int8', '-o', join(dir, 'x.onnx')]).code, 2, '-o with several models is a usage error');
 });
