@@ -5,6 +5,7 @@
 // which provider ran which nodes, and the CI gates. The result is one plain
 // object (BenchReport), documented by schema/bench-report.schema.json, that the
 // terminal table, Markdown and JSON are written from.
+import { physicalCores } from './physical-cores.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -97,7 +98,8 @@ export interface BenchReport {
   createdAt: string;
   tool: { name: string; version: string };
   runtime: { name: 'onnxruntime-node'; version: string };
-  host: { platform: string; arch: string; cpu: string; logicalCpus: number; node: string };
+  /** physicalCores: ONNX Runtime's default intra-op thread count (null when it cannot be read) */
+  host: { platform: string; arch: string; cpu: string; logicalCpus: number; physicalCores?: number | null; node: string };
   original: ModelFileInfo;
   quantized: ModelFileInfo;
   /** quantized.bytes / original.bytes */
@@ -227,6 +229,7 @@ export async function benchModels(options: BenchOptions): Promise<BenchReport> {
       arch: process.arch,
       cpu: cpus()[0]?.model?.trim() ?? 'unknown',
       logicalCpus: cpus().length,
+      physicalCores: physicalCores(),
       node: process.version,
     },
     original,

@@ -25,7 +25,7 @@ export function formatBenchMarkdown(report: BenchReport): string {
   out.push(`- data: ${d.samples ?? '?'} samples from ${d.source === 'generated' ? 'a generated input (no --data)' : d.source ? code(d.source) : 'the samples given'}` +
     (d.labels ? `, labels ${code(d.labels)}` : ''));
   const s = report.settings;
-  out.push(`- threads: ${s.threads ?? 'ONNX Runtime default'}; latency: ${s.latency.warmupRuns} warm-up runs, then at least ${s.latency.minRuns} runs ` +
+  out.push(`- threads: ${s.threads ?? `ONNX Runtime default (one per physical core${report.host.physicalCores ? `: ${report.host.physicalCores}` : ''})`}; latency: ${s.latency.warmupRuns} warm-up runs, then at least ${s.latency.minRuns} runs ` +
     `and ${s.latency.minTimeMs} ms, original and quantized interleaved`);
   out.push(`- ${report.tool.name} ${report.tool.version}, ${report.runtime.name} ${report.runtime.version}, ` +
     `${report.host.cpu} (${report.host.logicalCpus} logical CPUs), ${report.host.platform}/${report.host.arch}, Node ${report.host.node}; ${report.createdAt}`);

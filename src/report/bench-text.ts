@@ -60,7 +60,8 @@ export function providerSummary(providers: readonly ProviderBench[]): string[] {
 function providerBlock(p: ProviderBench, report: BenchReport): string {
   const out: string[] = [];
   const l = p.latency!;
-  const threads = l.threads === null ? 'default threads' : `${l.threads} thread${l.threads === 1 ? '' : 's'}`;
+  const cores = report.host.physicalCores;
+  const threads = l.threads === null ? `ONNX Runtime's default threads (one per physical core${cores ? `: ${cores}` : ''})` : `${l.threads} thread${l.threads === 1 ? '' : 's'}`;
   out.push(chalk.bold.inverse(` ${p.name} `) + chalk.dim(`  ${threads}, batch ${l.batch}`));
 
   // ---- fidelity and accuracy
