@@ -71,6 +71,18 @@ export class ChunkedWriter {
   }
 }
 
+/** Writes byte pieces to a new file at `path`, in order, and closes it whatever happens. */
+export function writeParts(path: string, parts: Iterable<Uint8Array>): void {
+  const fd = openForWrite(path);
+  try {
+    const w = new ChunkedWriter(fd);
+    for (const p of parts) w.write(p);
+    w.flush();
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A temporary sibling of `target`, for write-then-rename. */
 export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { DataType } from './dtypes.js';
 import { encodeModelChunks } from './encode-chunks.js';
 import { isExternal, type ExternalDataStore } from './external-data.js';
-import { ChunkedWriter, openForWrite, writeAtomically } from './file-io.js';
+import { ChunkedWriter, openForWrite, writeAtomically, writeParts } from './file-io.js';
 import { DataLocation, type ModelProto, type TensorProto } from './proto.js';
 import { tensorByteLength, tensorBytes, type TensorSource } from './tensor-data.js';
 import { cloneShallow, forEachModelTensor, mapModelTensors } from './walk-tensors.js';
@@ -82,14 +82,7 @@ export function saveModel(model: ModelProto, file: string, options: SaveOptions 
 function writeChunks(path: string, model: ModelProto): number {
   const { parts, length } = encodeModelChunks(model);
   if (length > PROTOBUF_LIMIT) throw new Error(`the model's protobuf would be ${length} bytes, past the 2 GB limit`);
-  const fd = openForWrite(path);
-  try {
-    const w = new ChunkedWriter(fd);
-    for (const p of parts) w.write(p);
-    w.flush();
-  } finally {
-    closeSync(fd);
-  }
+  writeParts(path, parts);
   return length;
 }
 

@@ -7,10 +7,9 @@ import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { encodeModelChunks } from '../onnx/encode-chunks.js';
 import { isExternal } from '../onnx/external-data.js';
-import { ChunkedWriter, openForWrite, tempPathFor } from '../onnx/file-io.js';
+import { tempPathFor, writeParts } from '../onnx/file-io.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { forEachModelTensor } from '../onnx/walk-tensors.js';
-import { closeSync } from 'node:fs';
 
 export async function openSessionFor(proto: ModelProto, sourceFile: string, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
   // Errors only: the runtime's warnings are not the user's to read.
@@ -30,12 +29,8 @@ export async function openSessionFor(proto: ModelProto, sourceFile: string, sess
     return ort.InferenceSession.create(bytes, options);
   }
   const temp = tempPathFor(join(dirname(sourceFile), 'session.onnx'));
-  const fd = openForWrite(temp);
   try {
-    const w = new ChunkedWriter(fd);
-    for (const p of parts) w.write(p);
-    w.flush();
-    closeSync(fd);
+    writeParts(temp, parts);
     return await ort.InferenceSession.create(temp, options);
   } finally {
     rmSync(temp, { force: true });
