@@ -60,7 +60,7 @@ import { DataType } from '../src/onnx/dtypes.js';
 import type { GraphProto, ModelProto, NodeProto } from '../src/onnx/proto.js';
 import { openSessionFor } from '../src/quant/ort-session.js';
 import { quantizeModel, type QuantizeReport } from '../src/quant/quantize-model.js';
-import { openDataset } from '../src/calib/dataset.js';
+import { openDataset } from '../src/data/dataset.js';
 import { compareModels, type CompareResult } from '../src/bench/compare.js';
 
 // ---------------------------------------------------------------- packages

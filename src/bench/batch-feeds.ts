@@ -3,8 +3,8 @@
 // (a sample of shape [4, ...] gives 4 rows) and repeated from the start when
 // the samples hold fewer rows than the batch needs.
 import type ort from 'onnxruntime-node';
-import { ndArrayToTensor } from '../calib/to-ort.js';
-import { elementCount, sliceFirstAxis, typedArrayFor, DTYPE_BYTES, type NdArray } from '../calib/ndarray.js';
+import { ndArrayToTensor } from '../data/to-ort.js';
+import { elementCount, sliceFirstAxis, typedArrayFor, DTYPE_BYTES, type NdArray } from '../data/ndarray.js';
 
 /** What a model's inputs allow for the batch axis. */
 export type BatchAxis =

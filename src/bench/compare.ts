@@ -6,13 +6,13 @@
 // a sweep of batch sizes. The result is plain data (JSON-serialisable) for the
 // terminal table (report/compare-text.ts) and --json.
 import { existsSync, statSync } from 'node:fs';
-import { ndArrayToTensor } from '../calib/to-ort.js';
+import { ndArrayToTensor } from '../data/to-ort.js';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
-import type { Sample } from '../calib/dataset.js';
-import type { DType } from '../calib/ndarray.js';
-import { validateSample, type InputSpec } from '../calib/validate.js';
-import { SampleMismatchError } from '../calib/errors.js';
+import type { Sample } from '../data/dataset.js';
+import type { DType } from '../data/ndarray.js';
+import { validateSample, type InputSpec } from '../data/validate.js';
+import { SampleMismatchError } from '../data/errors.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import { loadModel } from '../onnx/load.js';
 import type { Model } from '../onnx/model.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { peakRssBytes } from './peak-rss.js';
 import { placementFromProfile, type ProviderPlacement } from './placement.js';
-import { typedArrayFor, type DType } from '../calib/ndarray.js';
+import { typedArrayFor, type DType } from '../data/ndarray.js';
 import { encodeModel, makeGraph, makeModel, makeNode, makeValueInfo } from '../onnx/build.js';
 import { DataType } from '../onnx/dtypes.js';
 

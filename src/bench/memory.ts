@@ -3,7 +3,7 @@
 // model's alone and not the high-water mark of whatever ran before it.
 import type ort from 'onnxruntime-node';
 import { RuntimeFailure } from '../errors.js';
-import type { DType } from '../calib/ndarray.js';
+import type { DType } from '../data/ndarray.js';
 import { childScriptPath, jsonLines, lastStderrLine, runChildScript } from './child-process.js';
 import type { MemoryChildReply, MemoryChildRequest } from './memory-child.js';
 import type { ProviderPlacement } from './placement.js';

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type ort from 'onnxruntime-node';
-import type { NdArray } from '../calib/ndarray.js';
+import type { NdArray } from '../data/ndarray.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 
 /** What the metric function receives about the sample. */

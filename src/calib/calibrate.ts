@@ -7,8 +7,8 @@ import { makeValueInfo } from '../onnx/build.js';
 import { halfArrayToFloat32 } from '../onnx/float16.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { cloneShallow } from '../onnx/walk-tensors.js';
-import type { Dataset } from './dataset.js';
-import { toFeeds } from './to-ort.js';
+import type { Dataset } from '../data/dataset.js';
+import { toFeeds } from '../data/to-ort.js';
 import { Histogram, entropyRange, percentileRange } from './histogram.js';
 
 export interface Range {

@@ -3,9 +3,9 @@
 // Softmax's input rank) when shapes are dynamic or not recorded in the model.
 import type ort from 'onnxruntime-node';
 import type { ModelProto } from '../onnx/proto.js';
-import type { NdArray } from './ndarray.js';
+import type { NdArray } from '../data/ndarray.js';
 import { exposeTensors, type CalibrationSession } from './calibrate.js';
-import { toFeeds } from './to-ort.js';
+import { toFeeds } from '../data/to-ort.js';
 
 export async function probeShapes(model: ModelProto, tensors: string[], elemType: number, inputs: Map<string, NdArray>,
   inputNames: string[], openSession: CalibrationSession): Promise<Map<string, number[]>> {

@@ -10,7 +10,7 @@ import { loadModel } from '../onnx/load.js';
 import { saveModel, type SaveResult } from '../onnx/save.js';
 import { releaseMemory } from '../release-memory.js';
 import { checkInput, excuseGeneratedInput, inputSpecs, quantizeOnce, withFallbacks, type CheckInput, type QuantizeOptions } from './quantize-model.js';
-import type { InputSpec } from '../calib/validate.js';
+import type { InputSpec } from '../data/validate.js';
 import type { QuantizeReport } from './report.js';
 import { findRuntimeProblem } from './runtime-check.js';
 

@@ -3,8 +3,8 @@
 import type { Model } from '../onnx/model.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { openDataset, type Dataset } from '../calib/dataset.js';
-import { validateDataset, type InputSpec } from '../calib/validate.js';
+import { openDataset, type Dataset } from '../data/dataset.js';
+import { validateDataset, type InputSpec } from '../data/validate.js';
 import { calibrateRanges, type CalibrationMethod, type Range } from '../calib/calibrate.js';
 import { probeShapes } from '../calib/probe-sizes.js';
 import { defaultOpset, rankSensitiveInputs } from './opset.js';

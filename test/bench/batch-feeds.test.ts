@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type ort from 'onnxruntime-node';
 import { RowCollector, batchAxisOf, batchRefusal, stackRows } from '../../src/bench/batch-feeds.js';
-import type { NdArray } from '../../src/calib/ndarray.js';
+import type { NdArray } from '../../src/data/ndarray.js';
 
 const meta = (name: string, shape: Array<number | string>): ort.InferenceSession.ValueMetadata =>
   ({ name, isTensor: true, type: 'float32', shape }) as ort.InferenceSession.ValueMetadata;

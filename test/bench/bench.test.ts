@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { benchModels, providerMatches, type BenchReport } from '../../src/bench/bench.js';
-import { openDataset } from '../../src/calib/dataset.js';
+import { openDataset } from '../../src/data/dataset.js';
 import { RuntimeFailure, UsageError } from '../../src/errors.js';
 import { loadModel } from '../../src/onnx/load.js';
 import { saveModel } from '../../src/onnx/save.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import ort from 'onnxruntime-node';
-import { parseNpz } from '../../src/calib/npz.js';
+import { parseNpz } from '../../src/data/npz.js';
 import { encodeModel } from '../../src/onnx/build.js';
 import { DataType } from '../../src/onnx/dtypes.js';
 import { halfArrayToFloat32 } from '../../src/onnx/float16.js';

@@ -3,8 +3,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openDataset } from '../../src/calib/dataset.js';
-import { SampleFormatError } from '../../src/calib/errors.js';
+import { openDataset } from '../../src/data/dataset.js';
+import { SampleFormatError } from '../../src/data/errors.js';
 import { asExpected, expectedNpy, expectedNpz, readSample, samplePath } from './sample-files.js';
 
 function throwsFormat(fn: () => unknown, message: string | RegExp): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SampleFormatError } from '../../src/calib/errors.js';
-import { parseNpy, parseNpyHeader } from '../../src/calib/npy.js';
+import { SampleFormatError } from '../../src/data/errors.js';
+import { parseNpy, parseNpyHeader } from '../../src/data/npy.js';
 import { asExpected, expected, expectedNpy, makeNpy, readSample } from './sample-files.js';
 
 const f32 = (...values: number[]): Uint8Array => new Uint8Array(Float32Array.from(values).buffer);

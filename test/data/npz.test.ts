@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { zipSync } from 'fflate';
-import { SampleFormatError } from '../../src/calib/errors.js';
-import { parseNpz } from '../../src/calib/npz.js';
-import { crc32 } from '../../src/calib/zip-crc.js';
+import { SampleFormatError } from '../../src/data/errors.js';
+import { parseNpz } from '../../src/data/npz.js';
+import { crc32 } from '../../src/data/zip-crc.js';
 import { asExpected, expectedNpz, readSample } from './sample-files.js';
 
 function throwsFormat(fn: () => unknown, message: string | RegExp): void {

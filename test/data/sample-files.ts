@@ -1,9 +1,9 @@
-// Shared by the calib tests: where the sample files are, what numpy says is
+// Shared by the sample-reading tests: where the sample files are, what numpy says is
 // in them (expected.json, written by test/data/samples/make_samples.py), and
 // helpers to compare arrays with that and to build .npy bytes by hand.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NdArray } from '../../src/calib/ndarray.js';
+import type { NdArray } from '../../src/data/ndarray.js';
 import { repoRoot } from '../helpers/paths.js';
 
 export const samplesDir = join(repoRoot, 'test', 'data', 'samples');

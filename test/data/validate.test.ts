@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { openDataset, type Sample } from '../../src/calib/dataset.js';
-import { SampleMismatchError } from '../../src/calib/errors.js';
-import type { NdArray } from '../../src/calib/ndarray.js';
-import { validateDataset, validateSample, type InputSpec } from '../../src/calib/validate.js';
+import { openDataset, type Sample } from '../../src/data/dataset.js';
+import { SampleMismatchError } from '../../src/data/errors.js';
+import type { NdArray } from '../../src/data/ndarray.js';
+import { validateDataset, validateSample, type InputSpec } from '../../src/data/validate.js';
 import { samplePath } from './sample-files.js';
 
 function throwsMismatch(fn: () => unknown, message: string, source?: string, input?: string): void {

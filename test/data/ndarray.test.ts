@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { elementCount, formatShape, sliceFirstAxis, typedArrayFor, DTYPE_BYTES, type DType, type NdArray } from '../../src/calib/ndarray.js';
+import { elementCount, formatShape, sliceFirstAxis, typedArrayFor, DTYPE_BYTES, type DType, type NdArray } from '../../src/data/ndarray.js';
 
 describe('ndarray helpers', () => {
   it('counts elements, 1 for a 0-d shape and 0 for an empty axis', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parsePyLiteral } from '../../src/calib/pyliteral.js';
+import { parsePyLiteral } from '../../src/data/pyliteral.js';
 
 describe('parsePyLiteral', () => {
   it('reads the header numpy writes', () => {
