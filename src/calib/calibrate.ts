@@ -9,11 +9,14 @@ import type { ModelProto } from '../onnx/proto.js';
 import { cloneShallow } from '../onnx/walk-tensors.js';
 import type { Dataset } from '../data/dataset.js';
 import { toFeeds } from '../data/to-ort.js';
-import { Histogram, entropyRange, percentileRange } from './histogram.js';
+import { Histogram, entropyRange, mseRange, percentileRange } from './histogram.js';
 
 export interface Range {
   min: number;
   max: number;
+  /** for a clipped range (--method auto): the range the samples spanned, and the share of their values outside the clipping */
+  observed?: { min: number; max: number };
+  clippedShare?: number;
 }
 
 export type CalibrationSession = (model: ModelProto) => Promise<ort.InferenceSession>;
@@ -28,7 +31,11 @@ export function exposeTensors(model: ModelProto, tensors: string[], elemType: nu
   return copy;
 }
 
-export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
+export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy' | 'auto';
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['auto', 'minmax', 'percentile', 'entropy'];
+
+/** Bins of the histograms the auto method searches (finer than 2048: one outlier can squeeze the bulk of the values into a few bins). */
+const AUTO_BINS = 8192;
 
 export interface CalibrationOptions {
   method?: CalibrationMethod;
@@ -87,7 +94,8 @@ export async function calibrateRanges(
 
     const histograms = new Map<string, Histogram>();
     for (const [name, r] of ranges) {
-      histograms.set(name, method === 'entropy' ? new Histogram(0, Math.max(Math.abs(r.min), Math.abs(r.max))) : new Histogram(r.min, r.max));
+      histograms.set(name, method === 'entropy' ? new Histogram(0, Math.max(Math.abs(r.min), Math.abs(r.max)))
+        : new Histogram(r.min, r.max, method === 'auto' ? AUTO_BINS : 2048));
     }
     let abs = new Float32Array(0);
     await forEachSample(session, dataset, inputNames, tensors, (name, data) => {
@@ -100,10 +108,22 @@ export async function calibrateRanges(
     }, () => opts.onSample?.(++done, passes));
     for (const [name, h] of histograms) {
       const observed = ranges.get(name)!;
-      ranges.set(name, method === 'entropy' ? entropyRange(h, observed) : percentileRange(h, opts.percentile ?? 99.999));
+      if (method === 'auto') ranges.set(name, clippedRange(h, mseRange(h), observed));
+      else ranges.set(name, method === 'entropy' ? entropyRange(h, observed) : percentileRange(h, opts.percentile ?? 99.999));
     }
   } finally {
     await session.release();
   }
   return ranges;
+}
+
+/** A clipping range with what it cut off: the observed range and the share of values outside it (read off the histogram). */
+function clippedRange(h: Histogram, range: Range, observed: Range): Range {
+  if (range.min <= observed.min && range.max >= observed.max) return { min: observed.min, max: observed.max };
+  let outside = 0;
+  for (let b = 0; b < h.bins; b++) {
+    const centre = h.min + (b + 0.5) * h.width;
+    if (centre < range.min || centre > range.max) outside += h.counts[b]!;
+  }
+  return { ...range, observed: { min: observed.min, max: observed.max }, clippedShare: h.total ? outside / h.total : 0 };
 }

@@ -8,6 +8,8 @@ export class Histogram {
   readonly counts: Float64Array;
   readonly width: number;
   total = 0;
+  /** values exactly 0 (in the counts too): uint8 ranges always hold 0 exactly, so these carry no rounding error */
+  zeros = 0;
 
   constructor(readonly min: number, readonly max: number, readonly bins = 2048) {
     this.counts = new Float64Array(bins);
@@ -20,6 +22,7 @@ export class Histogram {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (v !== v) continue; // NaN
+      if (v === 0) this.zeros++;
       let b = Math.floor((v - min) / width);
       if (b < 0) b = 0;
       else if (b > last) b = last;
@@ -128,4 +131,60 @@ function klDivergence(p: Float64Array, q: Float64Array): number {
 export function entropyRange(absHist: Histogram, observed: Range): Range {
   const t = entropyThreshold(absHist);
   return { min: Math.max(observed.min, -t), max: Math.min(observed.max, t) };
+}
+
+/**
+ * The clipping range with the smallest expected squared quantization error
+ * of asymmetric uint8 (256 levels) over the histogram: values inside
+ * [lo, hi] cost the rounding noise step²/12 (exact zeros cost nothing: 0 is
+ * always representable), values outside cost their distance to the edge,
+ * squared. Values are taken at their bin's centre. The range always holds 0
+ * (as the scale computation makes it). A coarse grid over both edges (with
+ * prefix sums, O(1) per candidate) is refined bin by bin around the best.
+ */
+export function mseRange(h: Histogram, levels = 256): Range {
+  const n = h.bins;
+  const c = new Float64Array(n + 1);
+  const cx = new Float64Array(n + 1);
+  const cx2 = new Float64Array(n + 1);
+  for (let b = 0; b < n; b++) {
+    const x = h.min + (b + 0.5) * h.width;
+    const k = h.counts[b]!;
+    c[b + 1] = c[b]! + k;
+    cx[b + 1] = cx[b]! + k * x;
+    cx2[b + 1] = cx2[b]! + k * x * x;
+  }
+  const lo0 = Math.min(h.min, 0);
+  const hi0 = Math.max(h.max, 0);
+  if (!(hi0 > lo0) || h.total === 0) return { min: h.min, max: h.max };
+  // Edge candidates are bin edges: lo at edge i (0..zeroBin), hi at edge j (zeroEdge..n).
+  const edge = (i: number): number => h.min + i * h.width;
+  const zeroEdge = Math.min(n, Math.max(0, Math.floor((0 - h.min) / h.width)));
+  const nonZeroCount = h.total - h.zeros;
+  const cost = (i: number, j: number): number => {
+    const lo = Math.min(edge(i), 0);
+    const hi = Math.max(edge(j), 0);
+    const step = (hi - lo) / (levels - 1);
+    // Below lo: bins [0, i); above hi: bins [j, n).
+    const below = cx2[i]! - 2 * lo * cx[i]! + lo * lo * c[i]!;
+    const aboveC = c[n]! - c[j]!;
+    const above = (cx2[n]! - cx2[j]!) - 2 * hi * (cx[n]! - cx[j]!) + hi * hi * aboveC;
+    const inside = Math.max(0, nonZeroCount - c[i]! - aboveC);
+    return below + above + inside * step * step / 12;
+  };
+  const loMax = h.min < 0 ? zeroEdge : 0;
+  const hiMin = h.max > 0 ? Math.min(n, zeroEdge + 1) : n;
+  const search = (iFrom: number, iTo: number, jFrom: number, jTo: number, stride: number, best: { i: number; j: number; e: number }) => {
+    for (let i = iFrom; i <= iTo; i += stride) {
+      for (let j = jFrom; j <= jTo; j += stride) {
+        const e = cost(i, j);
+        if (e < best.e) Object.assign(best, { i, j, e });
+      }
+    }
+  };
+  const best = { i: 0, j: n, e: cost(0, n) };
+  const stride = Math.max(1, Math.floor(n / 256));
+  search(0, loMax, Math.max(hiMin, 0), n, stride, best);
+  search(Math.max(0, best.i - stride), Math.min(loMax, best.i + stride), Math.max(hiMin, best.j - stride), Math.min(n, best.j + stride), 1, best);
+  return { min: best.i === 0 ? h.min : Math.max(h.min, edge(best.i)), max: best.j === n ? h.max : Math.min(h.max, edge(best.j)) };
 }

@@ -8,6 +8,8 @@ import chalk from 'chalk';
 import { UsageError, GateError } from '../errors.js';
 import type { QuantizeReport } from '../quant/quantize-model.js';
 import { quantizeFile } from '../quant/quantize-file.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../calib/calibrate.js';
+import { formatClipping } from '../report/clipping-text.js';
 import { generatedSample } from '../data/generated-feeds.js';
 import { openDataset } from '../data/dataset.js';
 import { benchModels, type BenchReport } from '../bench/bench.js';
@@ -47,7 +49,7 @@ export function registerQuantize(program: Command): void {
     .option('-o, --output <file>', 'output path (default: <model>.int8.onnx beside the input)')
     .option('--calibrate <samples>', 'calibration samples (a folder of .npz files, or one .npy whose first axis is samples) for static INT8; without them: dynamic INT8')
     .option('--weight-only', 'int8 weights only, float activations and math: the smallest file, no calibration needed')
-    .option('--method <name>', 'calibration method: minmax, percentile (clips the rarest values) or entropy (KL-optimal clipping, TensorRT\'s procedure)', 'minmax')
+    .option('--method <name>', 'calibration method: auto (per tensor, the clipping with the smallest measured quantization error), minmax, percentile (clips the rarest values) or entropy (KL-optimal clipping, TensorRT\'s procedure)', 'minmax')
     .option('--percentile <p>', 'for --method percentile: the central share of values kept (default 99.999)')
     .option('--per-tensor', 'one scale per weight tensor instead of per output channel')
     .option('--no-reduce-range', 'full 8-bit weights; by default weights use 7 bits ([-64, 64]) because ONNX Runtime\'s u8×s8 kernels saturate on x86 CPUs without VNNI')
@@ -114,7 +116,7 @@ async function runMany(models: string[], opts: QuantizeCliOptions): Promise<void
 
 /** Quantizes one model and prints its report (text), or returns it (for --json, printed by the caller). */
 async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise<Record<string, unknown>> {
-  if (!['minmax', 'percentile', 'entropy'].includes(opts.method)) throw new UsageError(`--method ${opts.method}: choose minmax, percentile or entropy`);
+  if (!(CALIBRATION_METHODS as readonly string[]).includes(opts.method)) throw new UsageError(`--method ${opts.method}: choose ${CALIBRATION_METHODS.join(', ')}`);
   const percentile = opts.percentile === undefined ? undefined : Number(opts.percentile);
   if (percentile !== undefined && !(percentile > 50 && percentile <= 100)) throw new UsageError('--percentile must be a number in (50, 100]');
   const output = opts.output ?? derivedOutput(modelPath);
@@ -131,7 +133,7 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
     outcome = await quantizeFile(modelPath, output, {
       calibrate: opts.calibrate, weightOnly: opts.weightOnly, perTensor: opts.perTensor, reduceRange: opts.reduceRange,
       exclude: opts.exclude, minIntensity, externalData: opts.externalData, checkSamples: opts.eval,
-      method: opts.method as 'minmax' | 'percentile' | 'entropy', percentile,
+      method: opts.method as CalibrationMethod, percentile,
       onProgress: (done, total) => bar?.update(done, total),
     });
   } finally {
@@ -208,6 +210,7 @@ function formatReport(input: string, output: string, r: QuantizeReport): string 
   if (r.promotedConstants) lines.push(`read ${r.promotedConstants} weights from Constant nodes`);
   for (const w of r.weightOnly) lines.push(`weight-only (int8 weights, float math): ${w.nodes.length} node${w.nodes.length > 1 ? 's' : ''} (${w.reason}): ${w.nodes.slice(0, 6).join(', ')}${w.nodes.length > 6 ? ', …' : ''}`);
   for (const f of r.float) lines.push(chalk.dim(`left float: ${f.nodes.length} node${f.nodes.length > 1 ? 's' : ''} (${f.reason}): ${f.nodes.slice(0, 6).join(', ')}${f.nodes.length > 6 ? ', …' : ''}`));
+  if (r.clipping) lines.push(...formatClipping(r.clipping));
   for (const n of r.notes) lines.push(`note: ${n}`);
   for (const f of r.fallbacks) lines.push(chalk.yellow(`fell back to float: ${f.node} (${f.reason})`));
   return lines.join('\n');

@@ -45,6 +45,8 @@ export interface PlanOptions {
   elementCounts?: Map<string, number>;
   /** Multiply-adds per activation element below which a weight op is weight-only (default 16). */
   minIntensity?: number;
+  /** Node names whose weight alone is stored int8, their math float (a per-layer choice made by measurement, src/auto/). */
+  weightOnly?: Set<string>;
 }
 
 export const DEFAULT_MIN_INTENSITY = 16;
@@ -133,6 +135,9 @@ export function planQuantization(editor: GraphEditor, opts: PlanOptions): QuantP
     if (typeof marks === 'string') {
       leaveFloat(node, `${op}: ${marks}`);
       continue;
+    }
+    if (marks.weight && !marks.weightOnly && opts.weightOnly?.has(node.name ?? '')) {
+      marks = { activations: [], outputs: [], weight: marks.weight, weightOnly: 'chosen by measurement: integer math would cost more accuracy or time than it saves' };
     }
     const touches = [...marks.activations, ...marks.outputs, ...(marks.shares ? [marks.shares.output] : [])];
     if (!marks.weightOnly && touches.some((t) => sensitive.has(t))) {

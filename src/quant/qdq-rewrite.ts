@@ -21,6 +21,19 @@ export interface RewriteOptions {
   /** FLOAT or FLOAT16: the type scales are stored in (the model's float type). */
   floatType: number;
   uniqueName: (base: string) => string;
+  /** Weights that keep all 8 bits in integer kernels although reduceRange is on (a per-layer choice made by measurement). */
+  fullRangeWeights?: Set<string>;
+  /** Filled with each activation tensor's Q/DQ pair: the tensor the QuantizeLinear reads and the DequantizeLinear's output. */
+  pairs?: Map<string, ActivationPair>;
+}
+
+export interface ActivationPair {
+  /** the float tensor the QuantizeLinear reads (renamed when the tensor is a graph output) */
+  source: string;
+  /** the DequantizeLinear's output, which the consumers read */
+  dequantized: string;
+  scale: string;
+  zeroPoint: string;
 }
 
 interface QuantizedWeight {
@@ -63,7 +76,7 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
     const shape = tensorShape(t);
     // reduce_range guards ORT's integer kernels; a weight-only weight is
     // dequantized to float at load and keeps all 8 bits.
-    const reduceRange = opts.reduceRange && plan.kernelWeights.has(name);
+    const reduceRange = opts.reduceRange && plan.kernelWeights.has(name) && !opts.fullRangeWeights?.has(name);
     weightScales.set(name, computeWeightScales(data, shape, axis, reduceRange));
   }
   for (const b of plan.biases) {
@@ -127,6 +140,7 @@ export function rewriteQdq(model: Model, editor: GraphEditor, plan: QuantPlan, p
     if (isOutput) renamedOutputs.set(tensor, source);
     const qOut = uniqueName(`${tensor}_QuantizeLinear_Output`);
     const dqOut = isOutput ? tensor : uniqueName(`${tensor}_DequantizeLinear_Output`);
+    opts.pairs?.set(tensor, { source, dequantized: dqOut, scale: sName, zeroPoint: zName });
     pairs.set(tensor, [
       makeNode('QuantizeLinear', [source, sName, zName], [qOut], uniqueName(`${tensor}_QuantizeLinear`)),
       makeNode('DequantizeLinear', [qOut, sName, zName], [dqOut], uniqueName(`${tensor}_DequantizeLinear`)),

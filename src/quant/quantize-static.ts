@@ -13,8 +13,9 @@ import { computeScaleZeroPoint } from './math/index.js';
 import { openSessionFor } from './ort-session.js';
 import { planQuantization, type QuantPlan } from './plan.js';
 import { inputSpecs, modelFloatType, prepareModel } from './prepare.js';
-import { rewriteQdq, type ActivationParams } from './qdq-rewrite.js';
-import { groupNodes, type QuantizeOutcome } from './report.js';
+import { rewriteQdq, type ActivationPair, type ActivationParams } from './qdq-rewrite.js';
+import { cloneMessage } from '../onnx/clone.js';
+import { groupNodes, type ClippedTensor, type QuantizeOutcome } from './report.js';
 import { WEIGHT_OPS } from './rules.js';
 import { quantizeScopesWithoutCalibration } from './quantize-dynamic.js';
 import type { NodeProto } from '../onnx/proto.js';
@@ -41,6 +42,26 @@ export interface StaticQuantizeOptions {
   percentile?: number;
   /** Called after each calibration sample. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Activation ranges already calibrated (by tensor name): used as they are;
+   * tensors missing from it are calibrated and added, so one map serves
+   * several quantizations of the same model (the per-layer search).
+   */
+  ranges?: Map<string, Range>;
+  /** Node names whose weight alone is stored int8 (float math): a per-layer choice. */
+  weightOnlyNodes?: string[];
+  /** Node names whose kernel weights keep all 8 bits although reduceRange is on. */
+  fullRangeNodes?: string[];
+  /** Called with what the rewrite worked from (for the per-layer analysis, src/auto/). */
+  onInternals?: (internals: StaticInternals) => void;
+}
+
+/** The float model as quantized (prepared: BatchNorm folded, opset raised), its plan, and where each activation's Q/DQ went. */
+export interface StaticInternals {
+  floatProto: ModelProto;
+  plan: QuantPlan;
+  pairs: Map<string, ActivationPair>;
+  ranges: Map<string, Range>;
 }
 
 export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions): Promise<QuantizeOutcome> {
@@ -63,12 +84,18 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
 
   const shapes = await probeShapes(proto, costTensors(editor), floatType, first, names, open);
   const elementCounts = new Map([...shapes].map(([k, d]) => [k, d.reduce((a, b) => a * b, 1)]));
-  const plan = planQuantization(editor, { perTensor: !perChannel, exclude: new Set(opts.exclude ?? []), elementCounts, minIntensity: opts.minIntensity });
+  const plan = planQuantization(editor, { perTensor: !perChannel, exclude: new Set(opts.exclude ?? []), elementCounts, minIntensity: opts.minIntensity,
+    weightOnly: new Set(opts.weightOnlyNodes ?? []) });
   notes.push(...plan.notes);
 
   const ranges = await calibrate(proto, plan, floatType, dataset, specs, model.file, opts);
   const params = activationParams(plan, ranges);
-  const origin = rewriteQdq(model, editor, plan, params, { reduceRange: opts.reduceRange ?? true, floatType, uniqueName });
+  const floatProto = opts.onInternals ? cloneMessage(proto) : undefined;
+  const pairs = new Map<string, ActivationPair>();
+  const fullRange = new Set(opts.fullRangeNodes ?? []);
+  const fullRangeWeights = new Set([...plan.quantizedNodes].filter((n) => fullRange.has(n.name ?? '')).map((n) => n.input?.[1] ?? ''));
+  const origin = rewriteQdq(model, editor, plan, params, { reduceRange: opts.reduceRange ?? true, floatType, uniqueName, pairs, fullRangeWeights });
+  if (floatProto) opts.onInternals!({ floatProto, plan, pairs, ranges });
   // Bodies of If/Loop/Scan cannot be calibrated through graph outputs: their
   // weight ops are quantized as without samples (dynamic or weight-only).
   const inner = quantizeScopesWithoutCalibration(model, prepared, opts, (scope) => scope.depth > 0);
@@ -85,7 +112,7 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
 
   proto.metadataProps = [...(proto.metadataProps ?? []).filter((e) => e.key !== 'onnx-quantize'), {
     key: 'onnx-quantize',
-    value: JSON.stringify({ version: TOOL_VERSION, mode: 'static', method: 'minmax', samples: dataset.count, perChannel,
+    value: JSON.stringify({ version: TOOL_VERSION, mode: 'static', method: opts.method ?? 'minmax', samples: dataset.count, perChannel,
       reduceRange: opts.reduceRange ?? true, weights: 'int8', activations: 'uint8', exclude: opts.exclude ?? [] }),
   }];
 
@@ -97,8 +124,22 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
       samples: dataset.count, opset: prepared.opset, perChannel,
       quantized, float: groupNodes(merge(plan.floatNodes, inner.floatGroups)), weightOnly: groupNodes(merge(plan.weightOnlyNodes, inner.weightOnlyGroups)), fallbacks: [],
       foldedBatchNorms: prepared.foldedBatchNorms, promotedConstants: prepared.promotedConstants, notes,
+      ...(opts.method === 'auto' ? { clipping: clippedTensors(plan, ranges) } : {}),
     },
   };
+}
+
+/** The planned activations whose range the calibration clipped, largest cut (observed span over kept span) first. */
+function clippedTensors(plan: QuantPlan, ranges: Map<string, Range>): ClippedTensor[] {
+  const out: ClippedTensor[] = [];
+  for (const [tensor, source] of plan.activations) {
+    const name = source.kind === 'own' ? tensor : source.kind === 'rangeOf' ? source.tensor : undefined;
+    const r = name ? ranges.get(name) : undefined;
+    if (!r?.observed || out.some((c) => c.tensor === name)) continue;
+    out.push({ tensor: name!, observed: r.observed, range: { min: r.min, max: r.max }, share: r.clippedShare ?? 0 });
+  }
+  const span = (r: { min: number; max: number }) => Math.max(r.max, 0) - Math.min(r.min, 0);
+  return out.sort((a, b) => span(b.observed) / span(b.range) - span(a.observed) / span(a.range));
 }
 
 /** Inputs and outputs of weight ops: the tensors the cost rule needs sizes of. */
@@ -124,9 +165,13 @@ async function calibrate(proto: ModelProto, plan: QuantPlan, floatType: number, 
     if (source.kind === 'own') wanted.add(tensor);
     else if (source.kind === 'rangeOf') wanted.add(source.tensor);
   }
-  const tensors = [...wanted];
-  return calibrateRanges(proto, tensors, floatType, dataset, specs.map((s) => s.name), (m) => openSessionFor(m, file),
+  const cache = opts.ranges;
+  const tensors = [...wanted].filter((t) => !cache?.has(t));
+  const fresh = await calibrateRanges(proto, tensors, floatType, dataset, specs.map((s) => s.name), (m) => openSessionFor(m, file),
     { method: opts.method, percentile: opts.percentile, onSample: (done, passes) => opts.onProgress?.(done, dataset.count * passes) });
+  if (!cache) return fresh;
+  for (const [k, v] of fresh) cache.set(k, v);
+  return cache;
 }
 
 /** uint8 asymmetric parameters per activation; shared tensors take their source's. */

@@ -29,6 +29,16 @@ export interface QuantizeReport {
   foldedBatchNorms: number;
   promotedConstants: number;
   notes: string[];
+  /** Activation ranges the auto calibration clipped (static mode, --method auto): observed and kept range, share of values cut. */
+  clipping?: ClippedTensor[];
+}
+
+export interface ClippedTensor {
+  tensor: string;
+  observed: { min: number; max: number };
+  range: { min: number; max: number };
+  /** share (0..1) of the calibration values outside the kept range */
+  share: number;
 }
 
 export interface QuantizeOutcome {
