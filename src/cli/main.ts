@@ -4,6 +4,7 @@ import chalk from 'chalk';
 import { Command } from 'commander';
 import { printError, setVerbose } from './print-error.js';
 import { registerBench } from './bench.js';
+import { registerAnalyze } from './analyze.js';
 import { registerInspect } from './inspect.js';
 import { registerQuantize } from './quantize.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInspect(program);
   registerBench(program);
+  registerAnalyze(program);
   registerQuantize(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
