@@ -50,6 +50,8 @@ export interface AnalyzeOptions {
   provider?: string;
   /** evaluation samples the analysis runs (default 16) */
   samples?: number;
+  /** exact checks where the one-shot ranking is close (default true; false: one-shot estimates only) */
+  exact?: boolean;
   /** ranges already calibrated (filled in as a cache) */
   ranges?: Map<string, Range>;
   onStage?: (stage: string) => void;
@@ -190,7 +192,7 @@ async function analyzeLoaded(model: Model, opts: AnalyzeOptions, started: number
     const order = units.map((_, i) => i).sort((a, b) => localNsr[b]! - localNsr[a]!);
     const budget = Math.min(units.length, Math.max(8, Math.ceil(2 * Math.sqrt(units.length))));
     const toCheck: number[] = [];
-    order.slice(0, budget).forEach((u, r) => {
+    order.slice(0, opts.exact === false ? 0 : budget).forEach((u, r) => {
       const db = dbOf(localNsr[u]!);
       if (db > 60) return; // a unit this clean cannot matter
       const near = [order[r - 1], order[r + 1]].some((v) => v !== undefined && Math.abs(dbOf(localNsr[v]!) - db) < CLOSE_DB);

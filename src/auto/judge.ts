@@ -4,7 +4,9 @@
 // hook), the latency of both measured interleaved (src/bench/latency.ts), and
 // the size. The float model's outputs are computed once.
 import ort from 'onnxruntime-node';
+import { statSync } from 'node:fs';
 import { encodeModelChunks } from '../onnx/encode-chunks.js';
+import { externalDataFiles } from '../bench/compare.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { accuracyGate } from '../bench/gates.js';
 import { FidelityAccumulator, isClassifierShape, toFloat32, type NumericArray } from '../bench/metrics.js';
@@ -49,8 +51,9 @@ export class Judge {
 
   evaluations = 0;
 
-  static async create(floatProto: ModelProto, sourceFile: string, samples: EvalSample[], opts: JudgeOptions = {}): Promise<Judge> {
-    const session = await openSessionFor(floatProto, sourceFile, sessionOptions(opts));
+  /** `float`: the reference model, in memory (sourceFile: where its external data is relative to) or a file. */
+  static async create(float: ModelProto | string, sourceFile: string, samples: EvalSample[], opts: JudgeOptions = {}): Promise<Judge> {
+    const session = await open(float, sourceFile, opts);
     const outputs: Array<Record<string, ort.Tensor>> = [];
     for (const s of samples) outputs.push((await session.run(s.feeds)) as Record<string, ort.Tensor>);
     return new Judge(session, outputs, samples, sourceFile, opts);
@@ -61,9 +64,9 @@ export class Judge {
   }
 
   /** Runs the candidate on every sample and measures its latency against the float model. */
-  async judge(proto: ModelProto, measureTime = true): Promise<Verdict> {
+  async judge(proto: ModelProto | string, measureTime = true): Promise<Verdict> {
     this.evaluations++;
-    const session = await openSessionFor(proto, this.sourceFile, sessionOptions(this.opts));
+    const session = await open(proto, this.sourceFile, this.opts);
     try {
       const accumulators = new Map<string, FidelityAccumulator>();
       const custom = this.opts.custom ? new MetricAccumulator(this.opts.custom.metric) : undefined;
@@ -122,11 +125,22 @@ export class Judge {
         speedup = lat.speedup;
         speedupInterval = { low: lat.interval.low, high: lat.interval.high };
       }
-      return { metric, value, floatMs, quantizedMs, speedup, speedupInterval, bytes: encodeModelChunks(proto).length, cosine };
+      return { metric, value, floatMs, quantizedMs, speedup, speedupInterval, bytes: sizeOf(proto), cosine };
     } finally {
       await session.release();
     }
   }
+}
+
+async function open(model: ModelProto | string, sourceFile: string, opts: JudgeOptions): Promise<ort.InferenceSession> {
+  return typeof model === 'string' ? ort.InferenceSession.create(model, { logSeverityLevel: 3, ...sessionOptions(opts) })
+    : openSessionFor(model, sourceFile, sessionOptions(opts));
+}
+
+/** Bytes of the model: encoded, or the file with its external data. */
+function sizeOf(model: ModelProto | string): number {
+  if (typeof model !== 'string') return encodeModelChunks(model).length;
+  return [model, ...externalDataFiles(model)].reduce((sum, f) => sum + statSync(f).size, 0);
 }
 
 function sessionOptions(opts: JudgeOptions): ort.InferenceSession.SessionOptions {

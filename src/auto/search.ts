@@ -40,6 +40,8 @@ export interface SearchStep {
   latencyMs: number;
   floatMs: number;
   speedup: number;
+  /** 95% paired-bootstrap interval of the speed-up */
+  speedupInterval: { low: number; high: number };
   bytes: number;
   int8Units: number;
   weightOnlyUnits: number;
@@ -109,7 +111,7 @@ async function search(model: Model, analysis: Analysis, opts: SearchOptions, sta
     const count = (c: UnitChoice[]) => units.filter((u) => c.includes(config[u.name]!)).length;
     const step: SearchStep = {
       label, metric: { name: v.metric, value: v.value }, meets: v.value <= opts.maxAccuracyDrop, latencyMs: v.quantizedMs, floatMs: v.floatMs,
-      speedup: v.speedup, bytes: v.bytes, int8Units: count(['int8', 'int8-w8']), weightOnlyUnits: count(['weight-only']), floatUnits: count(['float']), config,
+      speedup: v.speedup, speedupInterval: v.speedupInterval, bytes: v.bytes, int8Units: count(['int8', 'int8-w8']), weightOnlyUnits: count(['weight-only']), floatUnits: count(['float']), config,
     };
     seen.set(key, steps.length);
     steps.push(step);
@@ -180,6 +182,17 @@ async function search(model: Model, analysis: Analysis, opts: SearchOptions, sta
             reasons.delete(u.name);
           }
         }
+      }
+    }
+
+    // Integer kernels that do not pay anywhere: the model measured slower than float. Then the
+    // candidate without them (int8 weights stored, float math) is judged too.
+    const fastest = steps.filter((s) => s.meets).reduce<SearchStep | undefined>((a, b) => (!a || b.speedup > a.speedup ? b : a), undefined);
+    if (fastest && fastest.speedupInterval.high < 1) {
+      const config = Object.fromEntries(units.map((u) => [u.name, outOfKernels(u)])) as Record<string, UnitChoice>;
+      const step = await evaluate('every unit out of the integer kernels (the quantized models measured slower than float)', config);
+      if (step.meets && step.speedup > fastest.speedup) {
+        for (const u of units) reasons.set(u.name, 'the integer kernels measured slower than float for this model');
       }
     }
 

@@ -119,7 +119,10 @@ export async function calibrateRanges(
 
 /** A clipping range with what it cut off: the observed range and the share of values outside it (read off the histogram). */
 function clippedRange(h: Histogram, range: Range, observed: Range): Range {
-  if (range.min <= observed.min && range.max >= observed.max) return { min: observed.min, max: observed.max };
+  // A cut of under 0.5% of the span buys under 1% of the rounding noise: not worth a clipped value.
+  const span = Math.max(observed.max, 0) - Math.min(observed.min, 0);
+  const kept = Math.max(range.max, 0) - Math.min(range.min, 0);
+  if ((range.min <= observed.min && range.max >= observed.max) || kept >= 0.995 * span) return { min: observed.min, max: observed.max };
   let outside = 0;
   for (let b = 0; b < h.bins; b++) {
     const centre = h.min + (b + 0.5) * h.width;

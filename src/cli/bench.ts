@@ -22,6 +22,8 @@ import { parseProviderList } from '../bench/providers.js';
 import type { SampleSource } from '../bench/compare.js';
 import { formatBench } from '../report/bench-text.js';
 import { formatBenchMarkdown } from '../report/bench-markdown.js';
+import { writeHtmlReport } from '../report/html-file.js';
+import type { HtmlReportData } from '../report/html.js';
 
 export interface BenchCliOptions {
   data?: string;
@@ -77,7 +79,7 @@ export function addBenchOptions(command: Command): Command {
     .option('--min-time <ms>', 'time spent in timed runs, at least (both models together)', '1000')
     .option('--memory-runs <n>', 'runs of each model in its memory-measurement process', '10')
     .option('--no-memory', 'skip the memory measurement (child processes)')
-    .option('--report <file>', 'also write the report to a file: Markdown, or JSON when the name ends in .json')
+    .option('--report <file>', 'also write the report to a file: Markdown, JSON when the name ends in .json, a self-contained HTML page when it ends in .html')
     .option('--min-speedup <y>', 'exit 3 if the speed-up (median original / median quantized) is below y on any provider or batch size');
 }
 
@@ -159,8 +161,13 @@ export async function benchAndPrint(options: BenchOptions, output: { json?: bool
   return report;
 }
 
-/** Writes the report (Markdown, or JSON for *.json) through a temporary file, so a reader never sees half of it. */
-export function writeReport(file: string, report: BenchReport): void {
+/** Writes the report (Markdown, JSON for *.json, HTML for *.html) through a temporary file, so a reader never sees half of it. */
+export function writeReport(file: string, report: BenchReport | undefined, extra: Omit<HtmlReportData, 'title'> = {}): void {
+  if (/\.html?$/i.test(file)) {
+    writeHtmlReport(file, { title: `onnx-quantize: ${report ? `${report.original.file} → ${report.quantized.file}` : 'search'}`, ...(report ? { bench: report } : {}), ...extra });
+    return;
+  }
+  if (!report) throw new UsageError(`--report ${file}: without the benchmark (--no-bench) only an HTML report can be written`);
   const text = file.toLowerCase().endsWith('.json') ? `${JSON.stringify(report, null, 2)}\n` : formatBenchMarkdown(report);
   if (!existsSync(dirname(file) || '.')) throw new UsageError(`--report ${file}: the folder ${dirname(file)} does not exist`);
   const temp = `${file}.${process.pid}.tmp`;

@@ -17,9 +17,10 @@ import { gateFailure } from '../bench/gates.js';
 import { formatBench } from '../report/bench-text.js';
 import { addBenchOptions, benchSettings, readLabels, writeReport, type BenchCliOptions } from './bench.js';
 import { heading } from './format.js';
+import { addAutoOptions, autoSettings, runAuto, type AutoCliOptions } from './auto-options.js';
 import { printError } from './print-error.js';
 
-interface QuantizeCliOptions extends BenchCliOptions {
+interface QuantizeCliOptions extends BenchCliOptions, Omit<AutoCliOptions, 'exclude' | 'reduceRange' | 'method'> {
   int8?: boolean;
   output?: string;
   calibrate?: string;
@@ -65,6 +66,7 @@ export function registerQuantize(program: Command): void {
     .option('--force', 'overwrite an existing output file');
   // The benchmark run after writing takes the bench command's own options too.
   addBenchOptions(program);
+  addAutoOptions(program);
   program.action(async (models: string[], opts: QuantizeCliOptions) => {
     if (models.length === 0) {
       program.help({ error: true });
@@ -127,12 +129,15 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
 
   const minIntensity = opts.minIntensity === undefined ? undefined : Number(opts.minIntensity);
   if (minIntensity !== undefined && !(minIntensity >= 0)) throw new UsageError('--min-intensity must be a number >= 0');
+  const auto = await autoSettings(opts);
+  const searched = auto ? await runAuto(modelPath, opts, auto) : undefined;
   const bar = progressBar('calibrating');
   let outcome;
   try {
     outcome = await quantizeFile(modelPath, output, {
+      ...(searched ? { ...searched.search.settings, ranges: searched.ranges, minIntensity: 0 } : {}),
       calibrate: opts.calibrate, weightOnly: opts.weightOnly, perTensor: opts.perTensor, reduceRange: opts.reduceRange,
-      exclude: opts.exclude, minIntensity, externalData: opts.externalData, checkSamples: opts.eval,
+      ...(searched ? {} : { exclude: opts.exclude, minIntensity }), externalData: opts.externalData, checkSamples: opts.eval,
       method: opts.method as CalibrationMethod, percentile,
       onProgress: (done, total) => bar?.update(done, total),
     });
@@ -162,15 +167,15 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
     }
   }
 
-  const result = { input: modelPath, output, bytes: saved.bytes + (saved.externalBytes ?? 0), ...outcome.report, bench };
+  const result = { input: modelPath, output, bytes: saved.bytes + (saved.externalBytes ?? 0), ...outcome.report, bench, ...(searched ? { search: searched.search } : {}) };
   if (!opts.json) {
     process.stdout.write(`${formatReport(modelPath, output, outcome.report)}\n`);
     if (bench) process.stdout.write(`\n${formatBench(bench)}\n`);
   }
   for (const f of outcome.report.fallbacks) process.stderr.write(`${chalk.yellow.bold('warning:')} node ${f.node} left in float: ${f.reason}\n`);
   for (const w of bench?.warnings ?? []) process.stderr.write(`${chalk.yellow.bold('warning:')} ${w}\n`);
-  if (bench && opts.report) writeReport(opts.report, bench);
-  const failure = bench ? gateFailure(bench.gates) : undefined;
+  if (opts.report && (bench || searched)) writeReport(opts.report, bench, searched ? { search: searched.search, analysis: searched.search.analysis } : {});
+  const failure = searched && !searched.search.met ? `${searched.search.outcome}; written anyway (--keep-best)` : bench ? gateFailure(bench.gates) : undefined;
   if (failure) {
     if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     throw new GateError(failure);
