@@ -29,7 +29,7 @@ import { quantizeStatic, type StaticInternals } from '../quant/quantize-static.j
 import { inputSpecs, modelFloatType } from '../quant/prepare.js';
 import { openSessionFor } from '../quant/ort-session.js';
 import { buildProbe, type ProbeVariant } from './probe-model.js';
-import { profileNodes, originalNodeOf, type NodeTime } from './node-profile.js';
+import { profilePair, originalNodeOf, type NodeTime } from './node-profile.js';
 import { errorSums, readEvalSamples, sqnrDbOf, type EvalSample } from './samples.js';
 import { unitsOf, type Unit } from './units.js';
 import { worstChannelSqnrDb } from './weight-sqnr.js';
@@ -219,10 +219,9 @@ async function analyzeLoaded(model: Model, opts: AnalyzeOptions, started: number
     opts.onStage?.('timing every node in ONNX Runtime\'s profile');
     const provider = opts.provider ?? 'cpu';
     const profileOpts = { ...(opts.threads ? { threads: opts.threads } : {}), providers: [provider] };
-    const floatProfile = await profileNodes(floatProto, model.file, samples[0]!.feeds, profileOpts);
-    const quantProfile = await profileNodes(int8.proto, model.file, samples[0]!.feeds, profileOpts);
-    const floatTimes = chargeToUnits(floatProfile.nodes, floatProto, units, new Map());
-    const quantTimes = chargeToUnits(quantProfile.nodes, int8.proto, units, int8.origin);
+    const profiles = await profilePair(floatProto, int8.proto, model.file, samples[0]!.feeds, profileOpts);
+    const floatTimes = chargeToUnits(profiles.a, floatProto, units, new Map());
+    const quantTimes = chargeToUnits(profiles.b, int8.proto, units, int8.origin);
 
     const rows: UnitAnalysis[] = units.map((u, i) => {
       const exact = outputNsr.get(i);
@@ -244,7 +243,7 @@ async function analyzeLoaded(model: Model, opts: AnalyzeOptions, started: number
     });
     [...rows].sort((a, b) => b.cost - a.cost).forEach((r, k) => (r.accuracyRank = k + 1));
     [...rows].sort((a, b) => a.savedMs - b.savedMs).forEach((r, k) => (r.slowdownRank = k + 1));
-    const profileRuns = floatProfile.runs + quantProfile.runs;
+    const profileRuns = profiles.runs;
     return {
       model: model.file, evalSource, evalSamples: samples.length, evalIsCalibration: opts.eval === undefined, method: base.method,
       units: rows, floatTotalMs: floatTimes.total, quantizedTotalMs: quantTimes.total,

@@ -14,7 +14,7 @@ export interface NodeTime {
   /** the optimised node's name as ORT reports it */
   name: string;
   op: string;
-  /** mean kernel time per run, ms */
+  /** median kernel time per run, ms */
   ms: number;
   /** execution order in the first timed run */
   order: number;
@@ -23,43 +23,64 @@ export interface NodeTime {
 export interface ProfileOptions {
   threads?: number;
   providers?: string[];
-  /** untimed runs first (default 3) */
+  /** untimed runs of each model first (default 3) */
   warmupRuns?: number;
-  /** timed runs, at least (default 10), and until minTimeMs of runs (default 300) */
+  /** timed runs of each model, at least (default 15), and until minTimeMs of runs, both together (default 1000) */
   runs?: number;
   minTimeMs?: number;
 }
 
-/** Kernel times per optimised node, averaged over the timed runs. */
-export async function profileNodes(model: ModelProto | string, sourceFile: string, feeds: Record<string, ort.Tensor>, opts: ProfileOptions = {}): Promise<{ nodes: NodeTime[]; runs: number }> {
+type Source = ModelProto | string;
+
+/**
+ * Kernel times per optimised node of two models, profiled together: their
+ * runs alternate (A, B, B, A, ...), as src/bench/latency.ts interleaves turns,
+ * so that load on a shared machine hits both alike; per node the median over
+ * the timed runs (robust to a run a neighbour interrupted).
+ */
+export async function profilePair(a: Source, b: Source, sourceFile: string, feeds: Record<string, ort.Tensor>, opts: ProfileOptions = {}):
+  Promise<{ a: NodeTime[]; b: NodeTime[]; runs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'oq-node-profile-'));
+  const sessions: ort.InferenceSession[] = [];
   try {
-    const options: ort.InferenceSession.SessionOptions = {
-      enableProfiling: true, profileFilePrefix: join(dir, 'profile'), graphOptimizationLevel: 'all',
-      ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
-      ...(opts.providers ? { executionProviders: opts.providers } : {}),
+    const open = async (m: Source, prefix: string) => {
+      const options: ort.InferenceSession.SessionOptions = {
+        enableProfiling: true, profileFilePrefix: join(dir, prefix), graphOptimizationLevel: 'all',
+        ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
+        ...(opts.providers ? { executionProviders: opts.providers } : {}),
+      };
+      const s = typeof m === 'string'
+        ? await (await import('onnxruntime-node')).default.InferenceSession.create(m, { logSeverityLevel: 3, ...options })
+        : await openSessionFor(m, sourceFile, options);
+      sessions.push(s);
+      return s;
     };
-    const session = typeof model === 'string'
-      ? await (await import('onnxruntime-node')).default.InferenceSession.create(model, { logSeverityLevel: 3, ...options })
-      : await openSessionFor(model, sourceFile, options);
+    const sa = await open(a, 'a');
+    const sb = await open(b, 'b');
     const warmup = opts.warmupRuns ?? 3;
-    let runs = 0;
-    try {
-      for (let i = 0; i < warmup; i++) await session.run(feeds);
-      const start = performance.now();
-      while (runs < (opts.runs ?? 10) || performance.now() - start < (opts.minTimeMs ?? 300)) {
-        await session.run(feeds);
-        runs++;
-        if (runs >= 1000) break;
-      }
-      session.endProfiling();
-    } finally {
-      await session.release();
+    for (let i = 0; i < warmup; i++) {
+      await sa.run(feeds);
+      await sb.run(feeds);
     }
-    const file = readdirSync(dir).find((f) => f.endsWith('.json'));
-    if (!file) throw new Error('ONNX Runtime wrote no profile');
-    return { nodes: nodeTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')), warmup, runs), runs };
+    let runs = 0;
+    const start = performance.now();
+    while (runs < (opts.runs ?? 15) || performance.now() - start < (opts.minTimeMs ?? 1000)) {
+      const [first, second] = runs % 2 === 0 ? [sa, sb] : [sb, sa];
+      await first.run(feeds);
+      await second.run(feeds);
+      runs++;
+      if (runs >= 500) break;
+    }
+    sa.endProfiling();
+    sb.endProfiling();
+    const read = (prefix: string) => {
+      const file = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.json'));
+      if (!file) throw new Error('ONNX Runtime wrote no profile');
+      return nodeTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')), warmup, runs);
+    };
+    return { a: read('a'), b: read('b'), runs: 2 * (runs + warmup) };
   } finally {
+    for (const s of sessions) await s.release().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -82,9 +103,9 @@ export function nodeTimes(events: unknown, skipRuns: number, runs: number): Node
   }
   const out: NodeTime[] = [];
   for (const [name, { op, durs, order: o }] of byNode) {
-    const timed = durs.length > runs ? durs.slice(durs.length - runs) : durs.slice(Math.min(skipRuns, durs.length - 1));
-    const mean = timed.reduce((a, b) => a + b, 0) / Math.max(1, timed.length);
-    out.push({ name, op, ms: mean / 1000, order: o });
+    const timed = (durs.length > runs ? durs.slice(durs.length - runs) : durs.slice(Math.min(skipRuns, durs.length - 1))).sort((x, y) => x - y);
+    const median = timed.length ? (timed[(timed.length - 1) >> 1]! + timed[timed.length >> 1]!) / 2 : 0;
+    out.push({ name, op, ms: median / 1000, order: o });
   }
   return out.sort((a, b) => a.order - b.order);
 }
