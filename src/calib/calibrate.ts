@@ -100,6 +100,14 @@ export async function calibrateRanges(
     let abs = new Float32Array(0);
     await forEachSample(session, dataset, inputNames, tensors, (name, data) => {
       const h = histograms.get(name)!;
+      if (method === 'auto') {
+        // Each sample weighs by 1 / its own signal power: the error summed is the samples' noise/signal,
+        // so one sample with extreme values cannot outweigh all the others (as a plain sum of squares lets it).
+        let power = 0;
+        for (let i = 0; i < data.length; i++) power += data[i]! * data[i]!;
+        if (power > 0 && Number.isFinite(power)) h.add(data, 1 / power);
+        return;
+      }
       if (method !== 'entropy') return h.add(data);
       if (abs.length < data.length) abs = new Float32Array(data.length);
       const a = abs.subarray(0, data.length);

@@ -16,19 +16,22 @@ export class Histogram {
     this.width = max > min ? (max - min) / bins : 1;
   }
 
-  add(values: Float32Array): void {
+  /** Adds the values, each counting `weight` (default 1). */
+  add(values: Float32Array, weight = 1): void {
     const { counts, min, width, bins } = this;
     const last = bins - 1;
+    let zeros = 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (v !== v) continue; // NaN
-      if (v === 0) this.zeros++;
+      if (v === 0) zeros++;
       let b = Math.floor((v - min) / width);
       if (b < 0) b = 0;
       else if (b > last) b = last;
-      counts[b]!++;
+      counts[b]! += weight;
     }
-    this.total += values.length;
+    this.zeros += zeros * weight;
+    this.total += values.length * weight;
   }
 
   /** The value below which `fraction` of the counts lie (bin edges interpolated linearly). */
@@ -135,7 +138,9 @@ export function entropyRange(absHist: Histogram, observed: Range): Range {
 
 /**
  * The clipping range with the smallest expected squared quantization error
- * of asymmetric uint8 (256 levels) over the histogram: values inside
+ * of asymmetric uint8 (256 levels) over the histogram (weighted as it was
+ * filled: calibrateRanges weights each sample by 1 / its signal power, so the
+ * sum is the samples' noise-to-signal ratios): values inside
  * [lo, hi] cost the rounding noise step²/12 (exact zeros cost nothing: 0 is
  * always representable), values outside cost their distance to the edge,
  * squared. Values are taken at their bin's centre. The range always holds 0

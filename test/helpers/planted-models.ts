@@ -115,7 +115,7 @@ export function outlierCalibration(seed = 1): Planted & { writeCalibration(dir: 
   const w = new Weights(rng);
   // conv1's output channel 0 reads input channel 1 with weight SPIKE; channel 1 is zero except in one calibration sample.
   const w1 = rng.normalArray(8 * 2 * 9, Math.sqrt(2 / 18));
-  for (let o = 0; o < 8; o++) for (let k = 0; k < 9; k++) w1[(o * 2 + 1) * 9 + k] = o === 0 ? SPIKE / 9 : 0;
+  for (let o = 0; o < 8; o++) for (let k = 0; k < 9; k++) w1[(o * 2 + 1) * 9 + k] = o === 0 ? SPIKE : 0;
   const nodes: NodeProto[] = [
     conv('conv1', 'x', w.tensor('conv1.w', [8, 2, 3, 3], w1), w.tensor('conv1.b', [8], rng.normalArray(8, 0.05)), 'c1', 3),
     makeNode('Relu', ['c1'], ['inner'], 'relu1'),
