@@ -11,7 +11,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import { accuracyGate } from '../bench/gates.js';
 import { FidelityAccumulator, isClassifierShape, toFloat32, type NumericArray } from '../bench/metrics.js';
 import { measureLatency, type LatencyOptions } from '../bench/latency.js';
-import { MetricAccumulator, type CustomMetric } from '../bench/metric-hook.js';
+import { MetricAccumulator, type CustomMetric, type MetricSample } from '../bench/metric-hook.js';
 import type { NdArray } from '../data/ndarray.js';
 import { UsageError } from '../errors.js';
 import { openSessionFor } from '../quant/ort-session.js';
@@ -56,6 +56,17 @@ export class Judge {
     const session = await open(float, sourceFile, opts);
     const outputs: Array<Record<string, ort.Tensor>> = [];
     for (const s of samples) outputs.push((await session.run(s.feeds)) as Record<string, ort.Tensor>);
+    if (opts.custom) {
+      // The value the budget is on must be one the hook returns: asked once, on the first sample.
+      const probe = new MetricAccumulator(opts.custom.metric);
+      await probe.add('original', outputs[0]!, metricSample(samples[0]!));
+      await probe.add('quantized', outputs[0]!, metricSample(samples[0]!));
+      const keys = probe.result().values.map((v) => v.key);
+      if (!keys.includes(opts.custom.key)) {
+        await session.release();
+        throw new UsageError(`--auto-metric ${opts.custom.key}: the --metric hook '${opts.custom.metric.name}' returns ${keys.length ? keys.join(', ') : 'no value'}, not '${opts.custom.key}'`);
+      }
+    }
     return new Judge(session, outputs, samples, sourceFile, opts);
   }
 
@@ -87,9 +98,8 @@ export class Judge {
           acc.add(toFloat32(r.data as NumericArray, r.type), toFloat32(q.data as NumericArray, q.type), r.dims, label);
         }
         if (custom) {
-          const ms = { source: sample.source, inputs: {} as Record<string, NdArray>, ...(sample.label !== undefined ? { label: sample.label } : {}) };
-          await custom.add('original', ref, ms);
-          await custom.add('quantized', test, ms);
+          await custom.add('original', ref, metricSample(sample));
+          await custom.add('quantized', test, metricSample(sample));
         }
       }
       const outputs = [...accumulators.values()].map((a) => ({ name: a.name, ...a.summary() }));
@@ -130,6 +140,13 @@ export class Judge {
       await session.release();
     }
   }
+}
+
+/** A sample as the --metric hook sees it (its inputs as ONNX Runtime tensors' data and dims). */
+function metricSample(sample: EvalSample): MetricSample {
+  const inputs: Record<string, NdArray> = {};
+  for (const [name, t] of Object.entries(sample.feeds)) inputs[name] = { dtype: t.type as NdArray['dtype'], shape: [...t.dims], data: t.data as NdArray['data'] };
+  return { source: sample.source, inputs, ...(sample.label !== undefined ? { label: sample.label } : {}) };
 }
 
 async function open(model: ModelProto | string, sourceFile: string, opts: JudgeOptions): Promise<ort.InferenceSession> {

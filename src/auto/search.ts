@@ -73,34 +73,36 @@ const WEIGHT_ONLY_MIN_DB = 30;
 
 export async function searchQuantization(file: string, opts: SearchOptions): Promise<SearchResult> {
   const started = performance.now();
-  const analysis = await analyzeModel(file, opts);
   const model = loadModel(file);
   try {
-    return await search(model, analysis, opts, started);
+    // The judge first: it reads the samples and calls a --metric hook once, so their problems show before the analysis.
+    const { samples } = readEvalSamples(opts.eval ?? opts.calibrate, inputSpecs(model.proto), opts.evalLimit ?? 1000, opts.labels);
+    const judge = await Judge.create(file, file, samples, { ...(opts.threads ? { threads: opts.threads } : {}), provider: opts.provider ?? 'cpu', custom: opts.custom });
+    try {
+      const analysis = await analyzeModel(file, opts);
+      return await search(model, analysis, judge, opts, started);
+    } finally {
+      await judge.release();
+    }
   } finally {
     model.close();
   }
 }
 
-async function search(model: Model, analysis: Analysis, opts: SearchOptions, started: number): Promise<SearchResult> {
+async function search(model: Model, analysis: Analysis, judge: Judge, opts: SearchOptions, started: number): Promise<SearchResult> {
   const { ranges } = analysis.internals!;
   const units = analysis.units;
-  const specs = inputSpecs(model.proto);
-  const { samples } = readEvalSamples(opts.eval ?? opts.calibrate, specs, opts.evalLimit ?? 1000, opts.labels);
-  let floatProto: ModelProto | undefined;
   const build = async (config: Record<string, UnitChoice>): Promise<ModelProto> => {
     const exclude = [...(opts.exclude ?? []), ...units.filter((u) => config[u.name] === 'float').flatMap((u) => u.nodes)];
     const q = await quantizeStatic(model, {
       calibrate: opts.calibrate, method: opts.method ?? 'minmax', percentile: opts.percentile, perTensor: opts.perTensor, reduceRange: opts.reduceRange ?? true,
       minIntensity: 0, ranges, exclude, weightOnlyNodes: units.filter((u) => config[u.name] === 'weight-only').map((u) => u.name),
       fullRangeNodes: units.filter((u) => config[u.name] === 'int8-w8').map((u) => u.name),
-      onInternals: floatProto ? undefined : (i) => (floatProto = i.floatProto),
     });
     return q.proto;
   };
   const first: Record<string, UnitChoice> = Object.fromEntries(units.map((u) => [u.name, u.kernelVariant]));
   const firstProto = await build(first);
-  const judge = await Judge.create(floatProto!, model.file, samples, { ...(opts.threads ? { threads: opts.threads } : {}), provider: opts.provider ?? 'cpu', custom: opts.custom });
   const steps: SearchStep[] = [];
   const seen = new Map<string, number>();
   const evaluate = async (label: string, config: Record<string, UnitChoice>, proto?: ModelProto): Promise<SearchStep> => {
@@ -123,7 +125,7 @@ async function search(model: Model, analysis: Analysis, opts: SearchOptions, sta
     return wo !== undefined && wo >= WEIGHT_ONLY_MIN_DB ? 'weight-only' : 'float';
   };
   const reasons = new Map<string, string>();
-  try {
+  {
     let current = first;
     let best = await evaluate('every unit in integer kernels', first, firstProto);
 
@@ -227,7 +229,5 @@ async function search(model: Model, analysis: Analysis, opts: SearchOptions, sta
       },
       analysis: analysisOut,
     };
-  } finally {
-    await judge.release();
   }
 }
