@@ -8,10 +8,10 @@
 // rest fits; for speed: those the profile shows slower quantized), and
 // weight-only. The best is renamed into place, with the reason and every
 // measurement. One still far from the original is an error (exit 3) unless
-// `force`. The per-model job calls quantizeGuarded instead of quantizeFile.
+// `force`. The per-model job runs guardOutput as the step after writing.
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { GateError } from '../errors.js';
+import { GateError, QuantizeError } from '../errors.js';
 import { loadModel } from '../onnx/load.js';
 import { inputSpecs } from '../quant/prepare.js';
 import { quantizeFile, type QuantizeFileOptions, type QuantizeFileResult } from '../quant/quantize-file.js';
@@ -59,77 +59,90 @@ export interface GuardReport {
   far: boolean;
 }
 
-export async function quantizeGuarded(input: string, output: string, opts: QuantizeFileOptions, guard: GuardOptions = {}): Promise<QuantizeFileResult & { guard: GuardReport }> {
-  const work = mkdtempSync(join(dirname(output), `.${basename(output)}.guard-`));
+/** Writes a model (quantizeFile, or the batch runner's worker doing the same). */
+export type WriteModel = (input: string, output: string, options: QuantizeFileOptions) => Promise<QuantizeFileResult>;
+
+/**
+ * Measures the model written at `output` (`first`: what quantizeFile
+ * reported) and, when it is slower or misses the fidelity threshold, writes
+ * the alternatives beside it (in a private folder) with `write`, measures
+ * them and renames the best over `output`. A result still far from the
+ * original is removed and GateError thrown, unless `force`.
+ */
+export async function guardOutput(input: string, output: string, first: QuantizeFileResult, opts: QuantizeFileOptions, guard: GuardOptions = {},
+  write: WriteModel = quantizeFile): Promise<{ result: QuantizeFileResult; guard: GuardReport }> {
+  const minCosine = guard.minCosine ?? 0.99;
+  const farCosine = guard.farCosine ?? 0.95;
+  let work: string | undefined;
+  const place = (name: string) => {
+    work ??= mkdtempSync(join(dirname(output), `.${basename(output)}.guard-`));
+    mkdirSync(join(work, name));
+    return join(work, name, basename(output));
+  };
+  const { samples, generated } = guardSamples(input, guard.evalPath ?? opts.calibrate ?? opts.checkSamples, guard.samples ?? 8);
+  const judge = await Judge.create(input, input, samples, { ...(guard.threads ? { threads: guard.threads } : {}), provider: 'cpu', latency: { minTimeMs: 400, minRuns: 10 } });
+  const results: Array<{ m: GuardMeasurement; result: QuantizeFileResult; file: string }> = [];
+  const measure = async (candidate: GuardMeasurement['candidate'], result: QuantizeFileResult, file: string, floatUnits?: string[]) => {
+    const v = await judge.judge(file);
+    const m: GuardMeasurement = { candidate, mode: result.report.mode, cosine: v.cosine, speedup: v.speedup, speedupInterval: v.speedupInterval,
+      quantizedMs: v.quantizedMs, floatMs: v.floatMs, bytes: v.bytes, ...(floatUnits ? { floatUnits } : {}) };
+    results.push({ m, result, file });
+    return m;
+  };
   try {
-    const minCosine = guard.minCosine ?? 0.99;
-    const farCosine = guard.farCosine ?? 0.95;
-    const place = (name: string) => {
-      mkdirSync(join(work, name));
-      return join(work, name, basename(output));
-    };
-    const firstFile = place('asked');
-    const first = await quantizeFile(input, firstFile, opts);
-    const { samples, generated } = guardSamples(input, guard.evalPath ?? opts.calibrate ?? opts.checkSamples, guard.samples ?? 8);
-    const judge = await Judge.create(input, input, samples, { ...(guard.threads ? { threads: guard.threads } : {}), provider: 'cpu', latency: { minTimeMs: 400, minRuns: 10 } });
-    const results: Array<{ m: GuardMeasurement; result: QuantizeFileResult; file: string }> = [];
-    const measure = async (candidate: GuardMeasurement['candidate'], result: QuantizeFileResult, file: string, floatUnits?: string[]) => {
-      const v = await judge.judge(file);
-      const m: GuardMeasurement = { candidate, mode: result.report.mode, cosine: v.cosine, speedup: v.speedup, speedupInterval: v.speedupInterval,
-        quantizedMs: v.quantizedMs, floatMs: v.floatMs, bytes: v.bytes, ...(floatUnits ? { floatUnits } : {}) };
-      results.push({ m, result, file });
-      return m;
-    };
-    try {
-      guard.onStage?.('measuring what was written');
-      const m0 = await measure('as asked', first, firstFile);
-      const slower = m0.speedupInterval.high < 1;
-      const infidel = m0.cosine < minCosine;
-      let reason = `kept: cosine ${m0.cosine.toFixed(5)} on ${samples.length} sample${samples.length === 1 ? '' : 's'}, ${m0.speedup.toFixed(2)}× the original's speed`;
-      if ((slower || infidel) && guard.fallback !== false && first.report.mode !== 'weight-only') {
-        const why = [infidel ? `cosine ${m0.cosine.toFixed(5)} < ${minCosine}` : '', slower ? `measured slower than the original (${m0.speedup.toFixed(2)}×, 95% CI up to ${m0.speedupInterval.high.toFixed(2)}×)` : '']
-          .filter(Boolean).join(' and ');
-        if (first.report.mode === 'static' && opts.calibrate) {
-          guard.onStage?.('one-shot analysis: which units to keep float');
-          const blamed = await blamedUnits(input, opts, guard, slower, infidel);
-          if (blamed.length) {
-            const file = place('blamed');
-            const r = await quantizeFile(input, file, { ...opts, exclude: [...(opts.exclude ?? []), ...blamed] });
+    guard.onStage?.('measuring what was written');
+    const m0 = await measure('as asked', first, output);
+    const slower = m0.speedupInterval.high < 1;
+    const infidel = m0.cosine < minCosine;
+    const why = [infidel ? `cosine ${m0.cosine.toFixed(5)} < ${minCosine}` : '',
+      slower ? `measured slower than the original (${m0.speedup.toFixed(2)}× its speed, 95% CI up to ${m0.speedupInterval.high.toFixed(2)}×)` : ''].filter(Boolean).join(' and ');
+    let reason = `kept: ${describe(m0)} on ${samples.length} sample${samples.length === 1 ? '' : 's'}`;
+    let best = results[0]!;
+    if ((slower || infidel) && guard.fallback !== false && first.report.mode !== 'weight-only') {
+      if (first.report.mode === 'static' && opts.calibrate) {
+        guard.onStage?.('one-shot analysis: which units to keep float');
+        const blamed = await blamedUnits(input, opts, guard, slower, infidel);
+        if (blamed.length) {
+          const file = place('blamed');
+          try {
+            const r = await write(input, file, { ...opts, exclude: [...(opts.exclude ?? []), ...blamed] });
             await measure('blamed units float', r, file, blamed);
+          } catch (err) {
+            if (!(err instanceof QuantizeError)) throw err; // nothing left to quantize, say: the other alternative remains
           }
         }
-        const file = place('weight-only');
-        const r = await quantizeFile(input, file, { ...opts, weightOnly: true });
-        await measure('weight-only', r, file);
-        // Fidelity first, then not slower, then the fastest.
-        const score = (m: GuardMeasurement) => [m.cosine >= minCosine ? 1 : 0, m.speedupInterval.high >= 1 ? 1 : 0, m.cosine >= minCosine ? m.speedup : m.cosine];
-        const best = results.reduce((a, b) => (compare(score(b.m), score(a.m)) > 0 ? b : a));
-        reason = best.m.candidate === 'as asked'
-          ? `kept although ${why}: no alternative measured better (${results.slice(1).map((x) => describe(x.m)).join('; ')})`
-          : `${why}; wrote ${best.m.candidate} instead: ${describe(best.m)} (first result: ${describe(m0)})`;
-        results.unshift(results.splice(results.indexOf(best), 1)[0]!);
-      } else if (slower || infidel) {
-        reason = `kept (${guard.fallback === false ? '--no-fallback' : 'weight-only has no cheaper alternative'}) although ${infidel ? `cosine ${m0.cosine.toFixed(5)} < ${minCosine}` : ''}${infidel && slower ? ' and ' : ''}${slower ? `it measured slower (${m0.speedup.toFixed(2)}×)` : ''}`;
       }
-      const chosen = results[0]!;
-      const far = chosen.m.cosine < farCosine;
-      const report: GuardReport = { measured: [m0, ...results.map((r) => r.m).filter((m) => m !== m0)], chosen: chosen.m.candidate, reason, samples: samples.length, generatedInput: generated, far };
-      if (far && !guard.force) {
-        throw new GateError(`${input}: the quantized model is far from the original (cosine ${chosen.m.cosine.toFixed(4)} < ${farCosine} on ${samples.length} sample${samples.length === 1 ? '' : 's'}) after ${reason}; nothing written (--force writes it anyway)`);
-      }
-      const saved = { ...chosen.result.saved, file: output };
-      if (chosen.result.saved.externalFile) {
-        const side = join(dirname(output), basename(chosen.result.saved.externalFile));
-        renameSync(chosen.result.saved.externalFile, side);
-        saved.externalFile = side;
-      }
-      renameSync(chosen.file, output);
-      return { ...chosen.result, saved, guard: report };
-    } finally {
-      await judge.release();
+      const file = place('weight-only');
+      const r = await write(input, file, { ...opts, weightOnly: true });
+      await measure('weight-only', r, file);
+      // Fidelity first, then not slower, then the fastest.
+      const score = (m: GuardMeasurement) => [m.cosine >= minCosine ? 1 : 0, m.speedupInterval.high >= 1 ? 1 : 0, m.cosine >= minCosine ? m.speedup : m.cosine];
+      best = results.reduce((a, b) => (compare(score(b.m), score(a.m)) > 0 ? b : a));
+      reason = best.m.candidate === 'as asked'
+        ? `kept although ${why}: no alternative measured better (${results.slice(1).map((x) => describe(x.m)).join('; ')})`
+        : `${why}; wrote ${best.m.candidate} instead: ${describe(best.m)} (static as asked: ${describe(m0)})`;
+    } else if (slower || infidel) {
+      reason = `kept (${guard.fallback === false ? '--no-fallback' : 'weight-only has no cheaper alternative'}) although ${why}`;
     }
+    const far = best.m.cosine < farCosine;
+    const report: GuardReport = { measured: results.map((r) => r.m), chosen: best.m.candidate, reason, samples: samples.length, generatedInput: generated, far };
+    if (far && !guard.force) {
+      for (const f of [output, first.saved.externalFile]) if (f) rmSync(f, { force: true });
+      throw new GateError(`${input}: the quantized model is far from the original (cosine ${best.m.cosine.toFixed(4)} < ${farCosine} on ${samples.length} sample${samples.length === 1 ? '' : 's'}): ${reason}; nothing written (--force writes it anyway)`);
+    }
+    if (best.file === output) return { result: first, guard: report };
+    const saved = { ...best.result.saved, file: output };
+    if (first.saved.externalFile) rmSync(first.saved.externalFile, { force: true });
+    if (best.result.saved.externalFile) {
+      const side = join(dirname(output), basename(best.result.saved.externalFile));
+      renameSync(best.result.saved.externalFile, side);
+      saved.externalFile = side;
+    }
+    renameSync(best.file, output);
+    return { result: { ...best.result, saved }, guard: report };
   } finally {
-    if (existsSync(work)) rmSync(work, { recursive: true, force: true });
+    await judge.release();
+    if (work && existsSync(work)) rmSync(work, { recursive: true, force: true });
   }
 }
 
