@@ -2,6 +2,8 @@
 // for `quantize analyze`, `quantize --auto` and `quantize bench`: a per-layer
 // chart of accuracy cost against time saved, the search steps as an
 // accuracy/latency curve, the before/after table, settings and environment.
+import { cpus } from 'node:os';
+import ort from 'onnxruntime-node';
 import type { Analysis } from '../auto/analyze.js';
 import type { BenchReport } from '../bench/bench.js';
 import type { SearchResult } from '../auto/search.js';
@@ -86,8 +88,9 @@ ${table('layer-table', ['#acc', '#slow', 'unit', 'op', 'cost', 'local dB', 'weig
 }
 
 function searchSection(s: SearchResult): string {
+  // Each step's latency relative to the float model's, measured interleaved with it in that step: comparable across steps.
   const points = s.steps.map((st, i) => ({
-    x: st.latencyMs, y: st.metric.value, label: i === s.chosenStep ? 'chosen' : '',
+    x: 1 / st.speedup, y: st.metric.value, label: i === s.chosenStep ? 'chosen' : '',
     title: `step ${i}: ${st.label}: ${st.metric.name} ${fmt(st.metric.value)}, ${fmt(st.latencyMs)} ms, ${fmt(st.bytes / 1024)} KiB${st.meets ? ' (meets the budget)' : ''}`,
     cls: `step${st.meets ? ' meets' : ''}${i === s.chosenStep ? ' chosen' : ''}`,
   }));
@@ -95,7 +98,7 @@ function searchSection(s: SearchResult): string {
   const choice = s.choice.map((c) => [c.name, c.op, c.choice, c.reason]);
   return `<section><h2>Search: accuracy against latency</h2>
 <p>Budget: ${esc(s.metric)} ≤ ${fmt(s.budget)}. ${s.evaluations} evaluations, ${fmt(s.seconds)} s. ${esc(s.outcome)}</p>
-${scatter('search-chart', points, `latency (ms per run, ${s.provider})`, s.metric, true)}
+${scatter('search-chart', points, `latency relative to the float model (${s.provider}, measured interleaved; < 1 is faster)`, s.metric, true)}
 ${table('search-table', ['step', 'what', s.metric, 'meets', 'latency ms', 'speed-up', 'bytes', 'int8 units', 'float units'], rows)}
 <h3>Per-layer choice</h3>
 ${table('choice-table', ['unit', 'op', 'choice', 'why'], choice)}
@@ -120,8 +123,17 @@ function benchSection(b: BenchReport): string {
 <h3>Environment</h3>${table('environment', ['', ''], env)}</section>`;
 }
 
+function environment(): string[][] {
+  return [['runtime', `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}`],
+    ['host', `${process.platform} ${process.arch}, ${cpus()[0]?.model?.trim() ?? 'unknown CPU'}, ${cpus().length} logical CPUs, Node ${process.version}`],
+    ['created', new Date().toISOString()]];
+}
+
 export function renderHtmlReport(d: HtmlReportData): string {
-  const settings = d.settings ? `<section><h2>Settings</h2>${table('settings', ['setting', 'value'], Object.entries(d.settings).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]))}</section>` : '';
+  const settingsData = d.settings ?? (d.search ? { budget: `${d.search.metric} ≤ ${d.search.budget}`, provider: d.search.provider, method: d.search.analysis.method,
+    'evaluation samples': d.search.analysis.evalSource, 'candidates judged': d.search.evaluations, 'search seconds': d.search.seconds.toFixed(1) }
+    : d.analysis ? { method: d.analysis.method, provider: d.analysis.provider, threads: d.analysis.threads ?? 'ONNX Runtime default', 'evaluation samples': d.analysis.evalSource } : undefined);
+  const settings = settingsData ? `<section><h2>Settings</h2>${table('settings', ['setting', 'value'], Object.entries(settingsData).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]))}</section>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(d.title)}</title>
@@ -139,7 +151,7 @@ circle.step{fill:#8d97a2}circle.step.meets{fill:#2b8a3e}circle.step.chosen{strok
 <h1>${esc(d.title)}</h1>
 ${d.search ? searchSection(d.search) : ''}
 ${d.analysis ? layerSection(d.analysis) : ''}
-${d.bench ? benchSection(d.bench) : ''}
+${d.bench ? benchSection(d.bench) : `<section><h2>Environment</h2>${table('environment', ['', ''], environment())}</section>`}
 ${settings}
 </body></html>
 `;

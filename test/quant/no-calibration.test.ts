@@ -139,7 +139,7 @@ test('a node ONNX Runtime refuses in int8 goes back to float, with a warning nam
   const src = join(dir, 'double.onnx');
   writeModel(makeModel(g), src);
   const out = join(dir, 'double.q.onnx');
-  const r = runCli([src, '--int8', '-o', out, '--json', '--no-bench']);
+  const r = runCli([src, '--int8', '-o', out, '--json', '--no-bench', '--no-fallback']);
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout);
   assert.deepEqual(result.fallbacks.map((f: { node: string }) => f.node), ['double_mm']);
