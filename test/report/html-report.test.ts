@@ -18,13 +18,13 @@ const model = fixturePath('digits', 'model.onnx');
 
 async function open(file: string, check: (page: import('playwright-core').Page) => Promise<void>): Promise<void> {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (.ci/run does)`);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(dir, 'profile-'))}`],
+  // A persistent context on a new empty profile folder (playwright takes the folder here, not as --user-data-dir).
+  const browser = await chromium.launchPersistentContext(mkdtempSync(join(dir, 'profile-')), {
+    executablePath: CHROMIUM, headless: true, viewport: { width: 1100, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const page = await browser.newPage();
     const errors: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => {
