@@ -18,6 +18,9 @@
 //   --no-assist      skip the graph workarounds tried after a failure
 //   --try id:a,b     one more configuration for case id, with nodes (or op types) a, b
 //                    kept float (repeatable); runs on the workaround's model if one was needed
+//   --method NAME    calibration method of the static configurations (default minmax)
+//   --auto X         one more configuration: what `quantize --auto --max-accuracy-drop X` chooses
+//   --quick          only the default static configuration (and --auto's)
 //
 // Inputs are made the way each package's own JavaScript feeds its model
 // (shapes, sample rate, normalisation, state), from synthetic but realistic
@@ -59,7 +62,9 @@ import { makeNode, makeValueInfo } from '../src/onnx/build.js';
 import { DataType } from '../src/onnx/dtypes.js';
 import type { GraphProto, ModelProto, NodeProto } from '../src/onnx/proto.js';
 import { openSessionFor } from '../src/quant/ort-session.js';
-import { quantizeModel, type QuantizeReport } from '../src/quant/quantize-model.js';
+import { quantizeModel, type QuantizeOptions, type QuantizeReport } from '../src/quant/quantize-model.js';
+import type { CalibrationMethod } from '../src/calib/calibrate.js';
+import { searchQuantization } from '../src/auto/search.js';
 import { openDataset } from '../src/data/dataset.js';
 import { compareModels, type CompareResult } from '../src/bench/compare.js';
 
@@ -970,7 +975,7 @@ interface CaseResult {
 type Mode = 'static' | 'dynamic' | 'weight-only';
 
 async function runConfig(c: Case, label: string, modelFile: string, set: SampleSet, calibDir: string, evalDir: string,
-  workDir: string, reduceRange: boolean, threads: number | undefined, exclude: string[] = [], mode: Mode = 'static'): Promise<RunResult> {
+  workDir: string, reduceRange: boolean, threads: number | undefined, exclude: string[] = [], mode: Mode = 'static', extra: Partial<QuantizeOptions> = {}): Promise<RunResult> {
   const t0 = performance.now();
   const original = modelFile;
   const out = join(workDir, `${c.id}.${label.replace(/[^A-Za-z0-9-]+/g, '_')}.int8.onnx`);
@@ -978,7 +983,7 @@ async function runConfig(c: Case, label: string, modelFile: string, set: SampleS
   try {
     // quantizeModel is what the CLI runs: static with samples, dynamic
     // without, weight-only on request; nodes ONNX Runtime refuses fall back to float.
-    const outcome = await quantizeModel(model, { ...(mode === 'static' ? { calibrate: calibDir } : {}), weightOnly: mode === 'weight-only', reduceRange, exclude });
+    const outcome = await quantizeModel(model, { ...(mode === 'static' ? { calibrate: calibDir } : {}), weightOnly: mode === 'weight-only', reduceRange, exclude, ...extra });
     saveModel(outcome.proto, out, { source: model });
     const inputs = Object.keys(set.eval[0]!);
     const comparison = await compareModels({
@@ -1035,11 +1040,31 @@ async function runCase(c: Case, file: string, opts: Options): Promise<CaseResult
 
   const configs = async (modelFile: string, prefix: string): Promise<void> => {
     for (const [label, rr] of [[`${prefix}reduce-range`, true], [`${prefix}no-reduce-range`, false]] as const) {
+      if (opts.quick && !rr) continue;
       process.stderr.write(`  ${c.id}: ${label}...\n`);
-      result.runs.push(await runConfig(c, label, modelFile, set, calibDir, evalDir, opts.work, rr, opts.threads));
+      result.runs.push(await runConfig(c, `${label}${opts.method !== 'minmax' ? ` (${opts.method})` : ''}`, modelFile, set, calibDir, evalDir, opts.work, rr, opts.threads,
+        [], 'static', { method: opts.method }));
     }
   };
   await configs(file, '');
+  if (opts.auto !== undefined) {
+    // --auto: the per-layer search to the budget, then the model it chose, measured like the others.
+    const label = `--auto ${opts.auto}${opts.method !== 'minmax' ? ` (${opts.method})` : ''}`;
+    process.stderr.write(`  ${c.id}: ${label}...\n`);
+    try {
+      const search = await searchQuantization(file, { calibrate: calibDir, eval: evalDir, method: opts.method, maxAccuracyDrop: opts.auto,
+        ...(opts.threads ? { threads: opts.threads } : {}), ...(set.labels ? { labels: set.labels } : {}) });
+      const s = search.steps[search.chosenStep]!;
+      const run = await runConfig(c, `${label}: ${s.metric.name} ${s.metric.value.toFixed(2)}, ${search.evaluations} candidates, ${search.seconds.toFixed(0)} s, ${search.met ? 'met' : 'NOT met'}`,
+        file, set, calibDir, evalDir, opts.work, true, opts.threads, search.settings.exclude, 'static',
+        { method: opts.method, minIntensity: 0, weightOnlyNodes: search.settings.weightOnlyNodes, fullRangeNodes: search.settings.fullRangeNodes });
+      run.excluded = search.settings.exclude;
+      result.runs.push(run);
+    } catch (err) {
+      result.runs.push({ config: label, ok: false, error: (err as Error).message, seconds: 0 });
+    }
+  }
+  if (opts.quick) return result;
   // freeze-if also runs when static mode succeeded without a single integer
   // kernel (weights inside If bodies stored as int8 only): it shows what
   // calibrated integer kernels would do to the network inside.
@@ -1233,6 +1258,12 @@ interface Options {
   assist: boolean;
   /** extra configurations: case id → lists of node names / op types to exclude */
   tries: Map<string, string[][]>;
+  /** calibration method of the static configurations (default minmax) */
+  method: CalibrationMethod;
+  /** add a configuration chosen by --auto with this budget */
+  auto?: number;
+  /** only the default static configuration (and --auto's) */
+  quick: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -1252,6 +1283,9 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--work') opts.work = next();
     else if (a === '--json') opts.json = next();
     else if (a === '--no-assist') opts.assist = false;
+    else if (a === '--method') opts.method = next() as CalibrationMethod;
+    else if (a === '--auto') opts.auto = Number(next());
+    else if (a === '--quick') opts.quick = true;
     else if (a === '--try') {
       const v = next();
       const at = v.indexOf(':');
@@ -1266,6 +1300,7 @@ function parseArgs(argv: string[]): Options {
     dir: resolve(positional[0] ?? process.env.REAL_MODELS_DIR ?? '/tmp/real-models'),
     only: opts.only, calib: opts.calib ?? 48, eval: opts.eval ?? 48, threads: opts.threads,
     work: opts.work ?? mkdtempSync(join(tmpdir(), 'real-models-run-')), json: opts.json, assist: opts.assist, tries: opts.tries,
+    method: opts.method ?? 'minmax', ...(opts.auto !== undefined ? { auto: opts.auto } : {}), quick: opts.quick ?? false,
   };
 }
 

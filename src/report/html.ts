@@ -63,7 +63,8 @@ function scatter(id: string, points: Point[], xLabel: string, yLabel: string, jo
 }
 
 function table(id: string, header: string[], rows: Array<Array<string | number | null | undefined>>): string {
-  return `<table id="${id}"><thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${
+  const head = header.some(Boolean) ? `<thead><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>` : '';
+  return `<table id="${id}">${head}<tbody>${
     rows.map((r) => `<tr>${r.map((c) => `<td>${esc(typeof c === 'number' ? fmt(c, 4) : c ?? '–')}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
