@@ -5,8 +5,8 @@
 // integer-kernel layer in float, one candidate each, and keep the best.
 // Figures only; nothing passes or fails.
 //
-//   npm run build && node dist/bench/auto-search.js [--layers 30] [--budget 5] [--threads 1]
-// (budget: top-1 disagreement with the float model in points, on 64 samples)
+//   npm run build && node dist/bench/auto-search.js [--layers 30] [--width 128] [--rows 32] [--budget 5] [--threads 1]
+// (budget: top-1 disagreement with the float model in points, over 64 samples of `rows` rows)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +27,12 @@ const arg = (name: string, fallback: number): number => {
 const layers = arg('layers', 30);
 const budget = arg('budget', 5);
 const threads = arg('threads', 1);
+const width = arg('width', 128);
+const rows = arg('rows', 32);
 
 const dir = mkdtempSync(join(tmpdir(), 'oq-auto-bench-'));
 try {
-  const chain = deepChain(1, layers, 64, 10);
+  const chain = deepChain(1, layers, width, 10, rows);
   const file = join(dir, 'chain.onnx');
   writeModel(chain.model, file);
   chain.writeSamples(join(dir, 'calib'), 32, 1);
@@ -72,7 +74,7 @@ try {
   await judge.release();
   model.close();
 
-  console.log(`deepChain: ${layers} Gemm layers of 64, sensitive pairs planted every 10; budget ${auto.metric} ≤ ${budget}; ${threads} thread(s)`);
+  console.log(`deepChain: ${layers} Gemm layers of ${width}, batch ${rows}, sensitive pairs planted every 10; budget ${auto.metric} ≤ ${budget} (64 samples × ${rows} rows); ${threads} thread(s)`);
   console.log(`--auto : ${auto.evaluations} candidates judged (latency measured for each) + ${auto.analysisRuns} analysis runs, ${autoSeconds.toFixed(1)} s; ` +
     `found ${chosen.metric.name} ${chosen.metric.value.toFixed(2)} with ${chosen.floatUnits + chosen.weightOnlyUnits} of ${layers} layers out of the integer kernels, ${chosen.speedup.toFixed(2)}× float speed`);
   console.log(`naive  : ${naiveEvaluations} candidates judged (accuracy only), ${naiveSeconds.toFixed(1)} s; found ${value.toFixed(2)} with ${floatSet.size} layers float: ${[...floatSet].join(', ')}`);

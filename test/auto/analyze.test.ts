@@ -7,16 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeModel } from '../../src/auto/analyze.js';
 import { writeModel } from '../helpers/models.js';
-import { plantedModel } from '../helpers/planted-models.js';
+import { writePlantedFixture } from '../helpers/planted-models.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { runCli } from '../helpers/cli.js';
 
 const dir = makeTempDir('oq-analyze-');
-const planted = plantedModel(1, { size: 32, channels: 16, bigSize: 384 });
-const model = join(dir, 'planted.onnx');
-writeModel(planted.model, model);
-planted.writeSamples(join(dir, 'calib'), 12, 1);
-planted.writeSamples(join(dir, 'eval'), 8, 2);
+const model = writePlantedFixture(dir, 8);
 
 test('analyze ranks the hypersensitive unit first on accuracy cost and the slow unit first on time lost', async (t) => {
   const a = await analyzeModel(model, { calibrate: join(dir, 'calib'), eval: join(dir, 'eval'), method: 'auto', threads: 1, samples: 8 });

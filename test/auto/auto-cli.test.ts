@@ -6,16 +6,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeModel } from '../helpers/models.js';
-import { plantedModel, slowConv } from '../helpers/planted-models.js';
+import { slowConv, writePlantedFixture } from '../helpers/planted-models.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { runCli } from '../helpers/cli.js';
 
 const dir = makeTempDir('oq-auto-');
-const planted = plantedModel(1, { size: 32, channels: 16, bigSize: 384 });
-const model = join(dir, 'planted.onnx');
-writeModel(planted.model, model);
-planted.writeSamples(join(dir, 'calib'), 12, 1);
-planted.writeSamples(join(dir, 'eval'), 16, 2);
+const model = writePlantedFixture(dir, 16);
 
 interface SearchJson {
   met: boolean;

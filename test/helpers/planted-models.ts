@@ -12,7 +12,7 @@
 //   cost against a naive one-layer-at-a-time search.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from '../../src/onnx/build.js';
+import { encodeModel, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from '../../src/onnx/build.js';
 import { DataType } from '../../src/onnx/dtypes.js';
 import type { ModelProto, NodeProto, TensorProto } from '../../src/onnx/proto.js';
 import { encodeNpz, Rng } from './models.js';
@@ -168,11 +168,11 @@ export function slowConv(kernel: 1 | 3 = 1): Planted {
 }
 
 /**
- * x [1, width] → (Gemm → Relu) × (layers − 1) → Gemm → y [1, 10]; at every
+ * x [rows, width] → (Gemm → Relu) × (layers − 1) → Gemm → y [rows, 10]; at every
  * `sensitiveEvery`-th layer one output feature is scaled up 200× and the next
  * layer's weights for it down 200×, so that tensor's uint8 scale flattens the rest.
  */
-export function deepChain(seed: number, layers = 30, width = 64, sensitiveEvery = 10): Planted {
+export function deepChain(seed: number, layers = 30, width = 64, sensitiveEvery = 10, rows = 1): Planted {
   const rng = new Rng(seed);
   const w = new Weights(rng);
   const nodes: NodeProto[] = [];
@@ -191,12 +191,22 @@ export function deepChain(seed: number, layers = 30, width = 64, sensitiveEvery 
       x = `r${l}`;
     }
   }
-  const graph = makeGraph({ name: 'chain', nodes, inputs: [makeValueInfo('x', DataType.FLOAT, [1, width])],
-    outputs: [makeValueInfo('y', DataType.FLOAT, [1, 10])], initializers: w.list });
+  const graph = makeGraph({ name: 'chain', nodes, inputs: [makeValueInfo('x', DataType.FLOAT, [rows, width])],
+    outputs: [makeValueInfo('y', DataType.FLOAT, [rows, 10])], initializers: w.list });
   return {
     model: makeModel(graph, 13, 8),
     writeSamples(dir, count, s) {
-      writeArrays(dir, count, (i) => ({ x: { shape: [1, width], data: new Rng(s * 1000 + i).normalArray(width) } }));
+      writeArrays(dir, count, (i) => ({ x: { shape: [rows, width], data: new Rng(s * 1000 + i).normalArray(rows * width) } }));
     },
   };
+}
+
+/** The planted model at test size (32² input, 16 channels, a 384² slow map) written into `dir` with 12 calibration and `evalCount` evaluation samples. */
+export function writePlantedFixture(dir: string, evalCount: number): string {
+  const planted = plantedModel(1, { size: 32, channels: 16, bigSize: 384 });
+  const model = join(dir, 'planted.onnx');
+  writeFileSync(model, encodeModel(planted.model));
+  planted.writeSamples(join(dir, 'calib'), 12, 1);
+  planted.writeSamples(join(dir, 'eval'), evalCount, 2);
+  return model;
 }
