@@ -18,6 +18,8 @@ export interface ModelEntry {
   relative: string;
   /** the path from the working directory (posix separators): the model's identity in shards and merged reports */
   key: string;
+  /** found in a folder or by a pattern, rather than named */
+  found?: boolean;
 }
 
 export interface ExpandOptions {
@@ -40,9 +42,9 @@ const skipFolder = (name: string): boolean => name.startsWith('.') || name === '
 export function expandModels(args: readonly string[], opts: ExpandOptions = {}): ModelEntry[] {
   const cwd = opts.cwd ?? process.cwd();
   const found = new Map<string, ModelEntry>();
-  const add = (input: string, rel: string): void => {
+  const add = (input: string, rel: string, byPattern = true): void => {
     const key = toPosix(relative(process.cwd(), resolve(cwd, input))) || basename(input);
-    if (!found.has(key)) found.set(key, { input, relative: toPosix(rel), key });
+    if (!found.has(key)) found.set(key, { input, relative: toPosix(rel), key, ...(byPattern ? { found: true } : {}) });
   };
   for (const arg of args) {
     const path = resolve(cwd, arg);
@@ -59,7 +61,7 @@ export function expandModels(args: readonly string[], opts: ExpandOptions = {}):
       const base = globBase(arg);
       for (const m of matches) add(m, relative(resolve(cwd, base), resolve(cwd, m)));
     } else {
-      add(arg, basename(arg));
+      add(arg, basename(arg), false);
     }
   }
   return [...found.values()];
