@@ -14,7 +14,7 @@ import { discoverProviders, type ProviderStatus } from '../bench/providers.js';
 import { quantizeFile } from '../quant/quantize-file.js';
 import { cleanUpNow } from '../cleanup.js';
 import { ExclusiveGate } from './exclusive-gate.js';
-import { runModelJob, type JobContext, type JobProgressStage, type JobResult, type ModelJob } from './job.js';
+import { jobSteps, runModelJob, type JobContext, type JobProgressStage, type JobResult, type JobStep, type ModelJob } from './job.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface RunnerOptions {
@@ -27,6 +27,8 @@ export interface RunnerOptions {
   onStageEnd?(job: ModelJob, stage: JobProgressStage): void;
   /** aborted with the signal's name ('SIGINT', 'SIGTERM') as its reason */
   signal?: AbortSignal;
+  /** the steps of a job (default: jobSteps of its settings) */
+  steps?(job: ModelJob): JobStep[];
 }
 
 /** The exit code of an interruption by this signal (128 + its number). */
@@ -60,7 +62,7 @@ export async function runJobs(jobs: readonly ModelJob[], opts: RunnerOptions): P
       const index = next++;
       const job = jobs[index]!;
       running.set(index, { job, started: performance.now() });
-      const result = await gate.shared(() => runModelJob(job, contextFor(job)));
+      const result = await gate.shared(() => runModelJob(job, contextFor(job), opts.steps ? opts.steps(job) : jobSteps(job.settings)));
       // After an interruption a job's end is not its own (its worker was killed, its folder removed): it stays 'interrupted'.
       if (signal?.aborted) return;
       running.delete(index);
