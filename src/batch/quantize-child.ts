@@ -30,13 +30,18 @@ export type WorkerReply =
   | { id: number; ok: true; result: Awaited<ReturnType<typeof quantizeFile>> }
   | { id: number; ok: false; error: SerializedError };
 
-// Stopped by a signal: its .work- folder goes with it.
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    cleanUpNow();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  });
-}
+// Stopped by SIGTERM, or orphaned (the parent gone, the IPC channel closed): its .work- folder goes
+// with it. Ctrl-C reaches the whole process group: the parent decides (it kills the workers and
+// removes their folders), so that it can tell an interruption from a worker that failed.
+process.once('SIGTERM', () => {
+  cleanUpNow();
+  process.exit(143);
+});
+process.once('disconnect', () => {
+  cleanUpNow();
+  process.exit(0);
+});
+process.on('SIGINT', () => undefined);
 
 process.on('message', (message: WorkerRequest) => {
   void handle(message);

@@ -17,13 +17,13 @@ import { encodeModel, makeGraph, makeModel, makeNode, makeValueInfo } from '../o
 import { DataType } from '../onnx/dtypes.js';
 import { cleanUpNow, removeOnExit } from '../cleanup.js';
 
-// Stopped by an interrupted parent: the profile folder goes with it.
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    cleanUpNow();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  });
-}
+// Stopped by an interrupted parent (SIGTERM): the profile folder goes with it. Ctrl-C reaches the
+// whole process group: the parent decides, so that it can tell an interruption from a failure.
+process.once('SIGTERM', () => {
+  cleanUpNow();
+  process.exit(143);
+});
+process.on('SIGINT', () => undefined);
 
 export interface MemoryChildRequest {
   file: string;

@@ -66,7 +66,7 @@ const alive = (pid: number): boolean => {
   }
 };
 
-test('SIGINT in the middle of a batch with worker processes: exit 130, workers stopped, no .work- folder, only whole outputs, a summary', async () => {
+test('Ctrl-C (SIGINT to the process group) in the middle of a batch with worker processes: exit 130, workers stopped, no .work- folder, only whole outputs, a summary', async () => {
   const out = join(dir, 'out');
   let workers: number[] = [];
   const r = await interruptCli(['batch', '-r', '--calibrate', 'calib', '--no-bench', '--out-dir', 'out', '--jobs', '2', '--json-file', 'batch.ndjson'],
@@ -74,7 +74,7 @@ test('SIGINT in the middle of a batch with worker processes: exit 130, workers s
       if (!hasWorkFolder(out)()) return false;
       workers = childrenOf(pid);
       return true;
-    }, 'SIGINT', { cwd: dir });
+    }, 'SIGINT', { cwd: dir, group: true });
   if (existsSync('/proc/self/stat')) assert.ok(workers.length >= 1, 'worker processes were running');
   for (const w of workers) assert.ok(!alive(w), `worker ${w} is gone`);
   assert.ok(r.signalled, `no quantization started: ${r.stderr}`);
@@ -88,6 +88,7 @@ test('SIGINT in the middle of a batch with worker processes: exit 130, workers s
   assert.equal(summary.exitCode, 130);
   const counts = summary.counts as Record<string, number>;
   assert.ok(counts.interrupted >= 1, 'the running ones are listed as interrupted');
+  assert.equal(counts.failed, 0, 'a worker hit by the same Ctrl-C is an interruption, not a failure');
   assert.equal(counts.ok + counts.interrupted + counts.notStarted, 3);
   assert.match(r.stdout, /Summary: 3 models/);
   // The worker processes are gone with it: a second run is not blocked by anything left behind.

@@ -24,11 +24,15 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
 
 /**
  * Starts the CLI, calls `when()` every few milliseconds until it returns
- * true, then sends `signal`; resolves with how the CLI ended.
+ * true, then sends `signal`: to the CLI alone (a CI runner's `kill`), or with
+ * `group` to its whole process group, children included (what Ctrl-C in a
+ * terminal does); resolves with how the CLI ended.
  */
-export function interruptCli(args: string[], when: (pid: number) => boolean, signal: NodeJS.Signals, options: { cwd?: string } = {}): Promise<CliResult & { signalled: boolean }> {
+export function interruptCli(args: string[], when: (pid: number) => boolean, signal: NodeJS.Signals, options: { cwd?: string; group?: boolean } = {}): Promise<CliResult & { signalled: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, NO_COLOR: '1' }, ...(options.cwd ? { cwd: options.cwd } : {}) });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: { ...process.env, NO_COLOR: '1' }, ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.group ? { detached: true } : {}),
+    });
     let stdout = '';
     let stderr = '';
     let signalled = false;
@@ -37,7 +41,8 @@ export function interruptCli(args: string[], when: (pid: number) => boolean, sig
     const poll = setInterval(() => {
       if (!signalled && when(child.pid!)) {
         signalled = true;
-        child.kill(signal);
+        if (options.group) process.kill(-child.pid!, signal);
+        else child.kill(signal);
       }
     }, 5);
     const limit = setTimeout(() => child.kill('SIGKILL'), 120_000);
