@@ -67,7 +67,7 @@ test('--shard K/N: the shards cover the list once, merge-reports joins them and 
     assert.ok(r.code === 0 || r.code === 1, r.stderr);
     return parseNdjson(readFileSync(join(dir, `${tag}${k}.ndjson`), 'utf8'));
   });
-  const shards = runShards('s');
+  const shards = runShards('s', ['--skip-existing']);
   const planned = shards.map((lines) => summaryOf(lines).planned as string[]);
   assert.deepEqual(planned.flat().sort(), keys, 'every model in exactly one shard');
   for (const lines of shards) assert.deepEqual(summaryOf(lines).shard !== null, true);

@@ -1,7 +1,9 @@
-// Before any work: the digests of the source and the settings (recorded in
-// the output's metadata by the write step), and with --skip-existing, an
+// With --skip-existing, before any work: the digests of the source and the
+// settings (recorded in the output's metadata by the write step), and an
 // output whose recorded digests match is left alone: the job ends 'skipped'.
 // A stale output (other source or settings, or none recorded) is redone.
+// Without the flag nothing is hashed: reading and hashing a 1 GiB model took
+// 3.9 s here, a fifth of quantizing it without samples.
 import { existsSync } from 'node:fs';
 import type { JobStep } from '../job.js';
 import { provenanceOf, recordedProvenance } from '../provenance.js';
@@ -10,10 +12,10 @@ export const skipUnchangedStep: JobStep = {
   name: 'skip-unchanged',
   async run(state) {
     const { job, result } = state;
-    if (!existsSync(job.entry.input)) return 'continue'; // the write step says what is wrong with it
+    if (!job.skipExisting || !existsSync(job.entry.input)) return 'continue'; // the write step says what is wrong with a missing input
     state.provenance = provenanceOf(job.entry.input, job.settings);
     result.provenance = state.provenance;
-    if (!job.skipExisting || !existsSync(job.output)) return 'continue';
+    if (!existsSync(job.output)) return 'continue';
     const recorded = recordedProvenance(job.output);
     if (recorded?.sourceSha256 === state.provenance.sourceSha256 && recorded.settingsSha256 === state.provenance.settingsSha256) {
       result.status = 'skipped';
