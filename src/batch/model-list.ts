@@ -27,6 +27,12 @@ export interface ExpandOptions {
   recursive?: boolean;
   /** the folder relative paths and globs are read from (default: the working directory) */
   cwd?: string;
+  /**
+   * Asked first for each folder named: the models it stands for when it is
+   * more than a folder of models (a model repository with its own layout,
+   * say), or undefined for the default (-r walks it, else a usage error).
+   */
+  folder?(path: string): ModelEntry[] | undefined;
 }
 
 const toPosix = (p: string): string => p.split(sep).join('/');
@@ -49,6 +55,11 @@ export function expandModels(args: readonly string[], opts: ExpandOptions = {}):
   for (const arg of args) {
     const path = resolve(cwd, arg);
     if (existsSync(path) && statSync(path).isDirectory()) {
+      const special = opts.folder?.(arg);
+      if (special) {
+        for (const e of special) if (!found.has(e.key)) found.set(e.key, e);
+        continue;
+      }
       if (!opts.recursive) {
         throw new UsageError(`${arg} is a folder: pass -r to quantize every .onnx file below it, or name the models (a quoted glob like '${join(arg, '*.onnx')}' works too)`);
       }

@@ -9,6 +9,7 @@ import { configOptionsFor, loadConfig, CONFIG_SCHEMA_FILE } from '../../src/batc
 import { OPTION_TYPES, layerOptions } from '../../src/batch/model-options.js';
 import { toJobSettings } from '../../src/batch/job-settings.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { repoRoot } from '../helpers/paths.js';
 
 const dir = makeTempDir();
 const write = (name: string, text: string): string => {
@@ -82,4 +83,14 @@ test('an unknown key or a wrong type is an error naming the file, the key and wh
   // A combination the schema cannot see is refused when the model's settings are built, naming the file.
   const staticOnly = await loadConfig(write('static.json', JSON.stringify({ defaults: { mode: 'static' } })));
   await assert.rejects(toJobSettings(configOptionsFor(staticOnly, 'm.onnx'), `${staticOnly.file} (for m.onnx)`), /static\.json \(for m\.onnx\): mode static needs calibration samples/);
+});
+
+test('the README\'s config example is valid and means what it says', async () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('#### Config file'));
+  const example = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+  const config = await loadConfig(write('readme.config.json', example));
+  assert.equal(configOptionsFor(config, join(dir, 'audio/kws.onnx')).method, 'entropy');
+  assert.equal(configOptionsFor(config, join(dir, 'llm/chat.onnx')).mode, 'weight-only');
+  assert.deepEqual(configOptionsFor(config, join(dir, 'vision/detectors/yolo.onnx')).exclude, ['Softmax', 'head/Concat_3']);
 });
