@@ -7,6 +7,9 @@ import { registerBench } from './bench.js';
 import { registerAnalyze } from './analyze.js';
 import { registerInspect } from './inspect.js';
 import { registerQuantize } from './quantize.js';
+import { registerMergeReports } from './merge-reports.js';
+import { installSignalHandlers } from './interrupt.js';
+import { isCi } from './ci.js';
 
 export function buildProgram(): Command {
   const program = new Command('quantize');
@@ -20,6 +23,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerBench(program);
   registerAnalyze(program);
+  registerMergeReports(program);
   registerQuantize(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
@@ -27,7 +31,9 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   setVerbose(argv.includes('--verbose'));
-  if (argv.includes('--no-color') || process.env.NO_COLOR) chalk.level = 0;
+  // No colours for a log file or a CI job's log (CI is set by GitHub Actions, GitLab and most others).
+  if (argv.includes('--no-color') || process.env.NO_COLOR || isCi()) chalk.level = 0;
+  installSignalHandlers();
   try {
     // Global flags may stand anywhere (before or after the subcommand): taken out here.
     await buildProgram().parseAsync(argv.filter((a, i) => i < 2 || (a !== '--verbose' && a !== '--no-color')));
