@@ -5,8 +5,8 @@
 // integer-kernel layer in float, one candidate each, and keep the best.
 // Figures only; nothing passes or fails.
 //
-//   npm run build && node dist/bench/auto-search.js [--layers 30] [--width 128] [--rows 32] [--budget 5] [--threads 1]
-// (budget: top-1 disagreement with the float model in points, over 64 samples of `rows` rows)
+//   npm run build && node dist/bench/auto-search.js [--layers 30] [--width 128] [--rows 32] [--budget 1] [--threads 1]
+// (budget: 100 × (1 − cosine) of the output against the float model's, over 64 samples of `rows` rows)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ const arg = (name: string, fallback: number): number => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const layers = arg('layers', 30);
-const budget = arg('budget', 5);
+const budget = arg('budget', 1);
 const threads = arg('threads', 1);
 const width = arg('width', 128);
 const rows = arg('rows', 32);

@@ -96,7 +96,7 @@ export async function guardOutput(input: string, output: string, first: Quantize
     const infidel = m0.cosine < minCosine;
     const why = [infidel ? `cosine ${m0.cosine.toFixed(5)} < ${minCosine}` : '',
       slower ? `measured slower than the original (${m0.speedup.toFixed(2)}× its speed, 95% CI up to ${m0.speedupInterval.high.toFixed(2)}×)` : ''].filter(Boolean).join(' and ');
-    let reason = `kept: ${describe(m0)} on ${samples.length} sample${samples.length === 1 ? '' : 's'}`;
+    let reason = `kept: ${describe(m0)}`;
     let best = results[0]!;
     if ((slower || infidel) && guard.fallback !== false && first.report.mode !== 'weight-only') {
       if (first.report.mode === 'static' && opts.calibrate) {

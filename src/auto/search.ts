@@ -131,14 +131,15 @@ async function search(model: Model, analysis: Analysis, judge: Judge, opts: Sear
 
     // Units the profile shows slower when quantized (by more than 2% of the float model's time, or
     // 10 µs: below that a profile's attribution is noise): out, unless the whole model then
-    // measures more than 10% slower (the attribution of layout nodes is a guess).
+    // measures more than 10% slower, beyond noise (the attribution of layout nodes is a guess).
     const material = Math.max(0.01, 0.02 * analysis.floatTotalMs);
     const slower = units.filter((u) => u.savedMs < -material);
     if (slower.length) {
       const config = { ...current };
       for (const u of slower) config[u.name] = outOfKernels(u);
       const step = await evaluate(`${slower.length} unit${slower.length === 1 ? '' : 's'} measured slower when quantized taken out`, config);
-      if ((step.meets && !best.meets) || (step.meets === best.meets && step.speedup >= best.speedup * 0.9)) {
+      // Rejected only when confidently slower: its speed-up's 95% interval lies wholly below 0.9× the other's.
+      if ((step.meets && !best.meets) || (step.meets === best.meets && step.speedupInterval.high >= best.speedup * 0.9)) {
         current = config;
         best = step;
         for (const u of slower) reasons.set(u.name, `quantized it measured ${(-u.savedMs).toFixed(3)} ms slower per run than float`);

@@ -73,7 +73,7 @@ test('an unknown key or a wrong type is an error naming the file, the key and wh
   await assert.rejects(loadConfig(write('type.json', JSON.stringify({ overrides: [{ match: '*.onnx', percentile: '99' }] }))),
     /type\.json: overrides\[0\]\.percentile must be a number \(got "99"\)/);
   await assert.rejects(loadConfig(write('enum.json', JSON.stringify({ defaults: { method: 'magic' } }))),
-    /defaults\.method must be one of "minmax", "percentile", "entropy" \(got "magic"\)/);
+    /defaults\.method must be one of "auto", "minmax", "percentile", "entropy" \(got "magic"\)/);
   await assert.rejects(loadConfig(write('range.json', JSON.stringify({ defaults: { percentile: 20 } }))), /defaults\.percentile must be > 50/);
   await assert.rejects(loadConfig(write('top.json', JSON.stringify({ jobz: 2 }))), /jobz: unknown key \(did you mean jobs\?\)/);
   await assert.rejects(loadConfig(write('nomatch.json', JSON.stringify({ overrides: [{ method: 'minmax' }] }))), /overrides\[0\]\.match is required/);

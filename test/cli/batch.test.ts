@@ -132,7 +132,7 @@ test('a config file: inputs, per-glob overrides over defaults, flags over the fi
   writeFileSync(join(dir, 'quantize.config.json'), JSON.stringify({
     inputs: ['models/m0.onnx', 'models/sub/s0.onnx'],
     outDir: 'out-config',
-    defaults: { bench: false, name: '{name}.q8.onnx' },
+    defaults: { bench: false, fallback: false, name: '{name}.q8.onnx' },
     overrides: [{ match: 'models/sub/**', mode: 'weight-only' }],
   }));
   const r = cli(['--config', 'quantize.config.json', '--json']);

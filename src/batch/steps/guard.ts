@@ -14,7 +14,8 @@ export const guardStep: JobStep = {
     const out = await ctx.exclusive(() => guardOutput(job.entry.input, job.output, result.written!, q, {
       fallback: g.fallback, ...(job.force ? { force: true } : {}), ...(g.threads ? { threads: g.threads } : {}),
       ...(job.settings.bench?.eval ?? q.calibrate ?? q.checkSamples ? { evalPath: job.settings.bench?.eval ?? q.calibrate ?? q.checkSamples } : {}),
-    }, (input, output, options) => ctx.writeModel(input, output, options)));
+    // The alternatives carry the job's provenance too: --skip-existing sees the output as made from these settings.
+    }, (input, output, options) => ctx.writeModel(input, output, { ...options, ...(state.provenance ? { provenance: { ...state.provenance } } : {}) })));
     result.written = out.result;
     result.guard = out.guard;
     if (out.guard.chosen !== 'as asked' || out.guard.reason.startsWith('kept (') || out.guard.reason.startsWith('kept although')) result.warnings.push(out.guard.reason);
