@@ -7,15 +7,19 @@ import { UsageError } from '../errors.js';
 import { runBatch } from '../batch/run-batch.js';
 import { addQuantizeOptions, batchFlags, givenSettings } from './quantize-options.js';
 import { quantizePrinter } from './quantize-output.js';
+import { addDtypeOptions, dtypeRequested, runDtypeCommand } from './dtype.js';
 
 export function registerQuantize(program: Command): void {
   program.argument('[models...]', 'ONNX models to quantize: files, folders with -r, or quoted glob patterns (each written beside its input as <name>.int8.onnx unless -o or --out-dir says otherwise)');
   addQuantizeOptions(program);
+  addDtypeOptions(program);
   program.action(async (models: string[]) => {
     if (models.length === 0) {
       program.help({ error: true });
       return;
     }
+    // transformers.js variants (fp16, q8, ...): a model file or a model folder each.
+    if (dtypeRequested(program)) return runDtypeCommand(models, program);
     const first = models[0]!;
     if (!existsSync(first) && !/\.onnx$/i.test(first) && !/[*?[\]{}]/.test(first)) {
       // Not a file, not named like a model: most likely a mistyped command.
