@@ -39,7 +39,7 @@ export const CPU_NO_FLOAT16 = new Set([
   'Softmax', 'LogSoftmax', 'CumSum', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2',
   'ReduceSumSquare', 'ReduceLogSumExp', 'Trilu', 'MatMul', 'Gemm', 'Einsum', 'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool',
   'GlobalAveragePool', 'BatchNormalization', 'InstanceNormalization', 'GroupNormalization', 'Where', 'Equal', 'Less',
-  'Greater', 'ArgMax', 'TopK', 'Tile', 'Pad', 'DepthToSpace',
+  'Greater', 'ArgMax', 'TopK', 'Tile', 'Pad', 'DepthToSpace', 'Resize', 'Upsample',
 ]);
 
 /** Ops of ONNX Runtime's com.microsoft domain that take float16 (others in that domain stay float32). */
