@@ -101,7 +101,18 @@ export function quantizeScopesWithoutCalibration(model: Model, prepared: Prepare
   const sensitiveIn = new Map<GraphScope, Set<string>>();
   const sensitive = (scope: GraphScope): Set<string> => {
     let set = sensitiveIn.get(scope);
-    if (!set) sensitiveIn.set(scope, (set = scaleSensitiveTensors(scope.graph.node ?? [], (name) => isConst(scope, name))));
+    if (!set) {
+      const scalar = (name: string): number | undefined => {
+        const t = locate(scope, name)?.tensor;
+        if (!t || tensorShape(t).reduce((a, b) => a * b, 1) !== 1) return undefined;
+        try {
+          return model.float32(t)[0];
+        } catch {
+          return undefined; // an exponent type float32 cannot hold: treated as unknown
+        }
+      };
+      sensitiveIn.set(scope, (set = scaleSensitiveTensors(scope.graph.node ?? [], (name) => isConst(scope, name), scalar)));
+    }
     return set;
   };
   const decide = (node: NodeProto, scope: GraphScope): Action | string => {
