@@ -77,7 +77,11 @@ test('CLI: a model file gets its variants beside it; existing outputs need --for
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(readdirSync(work).sort(), ['encoder.onnx', 'encoder_fp16.onnx', 'encoder_uint8.onnx']);
   assert.match(r.stdout, /encoder_fp16\.onnx.*\n.*nodes float16/);
-  assert.match(r.stdout, /logits cosine 0\.99/);
+  const json = runCli([model, '--dtype', 'fp16,uint8', '--force', '--json']);
+  const reports = JSON.parse(json.stdout) as Array<{ dtype: string; bytes: number; inputBytes: number; fidelity: { cosine: number } }>;
+  assert.deepEqual(reports.map((x) => x.dtype), ['fp16', 'uint8']);
+  for (const x of reports) assert.ok(x.fidelity.cosine > 0.999, `${x.dtype} cosine ${x.fidelity.cosine}`);
+  assert.ok(reports[0]!.bytes < 0.55 * reports[0]!.inputBytes && reports[1]!.bytes < 0.35 * reports[1]!.inputBytes, 'half and quarter size');
   const again = runCli([model, '--dtype', 'fp16']);
   assert.equal(again.code, 2);
   assert.match(again.stderr, /encoder_fp16\.onnx exists: pass --force/);

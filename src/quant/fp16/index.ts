@@ -3,7 +3,7 @@
 // and their producers stay float32. q4f16 applies the 4-bit rewrite to this
 // function's output (see src/quant/dtypes/).
 import type ort from 'onnxruntime-node';
-import type { Model } from '../../onnx/model.js';
+import { Model } from '../../onnx/model.js';
 import { convertToFloat16, type Fp16Options, type Fp16Outcome } from './convert.js';
 import { measureOverflow } from './overflow.js';
 
@@ -26,6 +26,17 @@ export async function toFloat16(model: Model, opts: ToFloat16Options = {}): Prom
   outcome.notes.unshift(...notes);
   if (overflowing?.size) outcome.notes.push(`${overflowing.size} value(s) measured past float16's range: their nodes stay float32`);
   return outcome;
+}
+
+/**
+ * The float16 model as a Model, for a rewrite that continues from it (q4f16:
+ * the 4-bit rewrite applied to this): converted tensors are inline float16,
+ * the others still read from `model`'s file and external data. Close it
+ * after use.
+ */
+export async function toFloat16Model(model: Model, opts: ToFloat16Options = {}): Promise<{ model: Model; outcome: Fp16Outcome }> {
+  const outcome = await toFloat16(model, opts);
+  return { model: new Model(outcome.proto, model.file, model.fileSize), outcome };
 }
 
 /** One line: what the conversion did. */
