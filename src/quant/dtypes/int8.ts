@@ -12,8 +12,8 @@
 //   q8 is int8.
 // q8 stays dynamic with samples too: on the encoder fixture static INT8 (with
 // or without attention's MatMuls quantized) was as accurate as dynamic and
-// slower (`npm run bench`, encoder-int8: 0.74-0.89x float32 latency against
-// 0.66-0.76x for dynamic); `quantize --int8 --calibrate` still writes static.
+// slower (`npm run bench`, encoder-int8: 0.72-0.92x float32 latency against
+// 0.66-0.78x for dynamic); `quantize --int8 --calibrate` still writes static.
 import { quantizeOnce, type QuantizeOptions } from '../quantize-model.js';
 import type { NoCalibrationOptions } from '../quantize-dynamic.js';
 import type { QuantizeReport } from '../report.js';
