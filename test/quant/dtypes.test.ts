@@ -88,6 +88,10 @@ test('CLI: a model file gets its variants beside it; existing outputs need --for
   const unknown = runCli([model, '--dtype', 'fp16,q5']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /--dtype q5: unknown dtype; choose from fp16, q8, int8, uint8/);
+  // External data under transformers.js's name (model_fp16.onnx_data), which browsers fetch by name.
+  const ext = runCli([model, '--dtype', 'q8', '--external-data']);
+  assert.equal(ext.code, 0, ext.stderr);
+  assert.ok(existsSync(join(work, 'encoder_quantized.onnx_data')), readdirSync(work).join(', '));
   assert.equal(runCli([model, '--dtype', 'fp16', '-o', join(work, 'x.onnx')]).code, 2);
   assert.ok(!existsSync(join(work, 'x.onnx')));
 });

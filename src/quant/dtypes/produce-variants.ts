@@ -7,7 +7,7 @@
 // A node the runtime refuses (or whose output turns non-finite) goes back to
 // float and the producer runs again, as the INT8 path does.
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { UsageError } from '../../errors.js';
 import { loadModel } from '../../onnx/load.js';
@@ -52,8 +52,12 @@ export interface VariantReport {
   checkInput: string;
 }
 
+/** transformers.js's name for a model's external data (model_q4.onnx → model_q4.onnx_data), which the browser fetches by name. */
+export const externalDataName = (output: string): string => `${basename(output)}_data`;
+
 function fileBytes(file: string): number {
-  return statSync(file).size + (existsSync(`${file}.data`) ? statSync(`${file}.data`).size : 0);
+  const side = join(dirname(file), externalDataName(file));
+  return statSync(file).size + (existsSync(side) ? statSync(side).size : 0);
 }
 
 /** The check input: the first sample, or one generated to fit (a transformer input where the model is one). */
@@ -135,7 +139,7 @@ export async function produceVariant(input: string, entry: DtypeEntry, outDir: s
       const model = loadModel(input);
       try {
         const result = await entry.produce({ model, settings: opts.settings, exclude, feeds: check.feeds });
-        const saved = saveModel(result.proto, staged, { source: model, externalData: opts.externalData ? true : 'auto' });
+        const saved = saveModel(result.proto, staged, { source: model, externalData: opts.externalData ? true : 'auto', externalDataName: externalDataName(output) });
         // withFallbacks records the nodes it left float in report.fallbacks.
         return { result, saved, report: { fallbacks: [] } as unknown as QuantizeReport };
       } finally {
