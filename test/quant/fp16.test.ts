@@ -17,7 +17,7 @@ import { OP_PROBES, probeOp } from '../../src/quant/fp16/kernel-probe.js';
 import { CPU_NO_FLOAT16, NO_FLOAT16 } from '../../src/quant/fp16/kernels.js';
 import { generatedFeeds } from '../../src/data/generated-feeds.js';
 import { inputSpecs } from '../../src/quant/prepare.js';
-import { writeModel } from '../helpers/models.js';
+import { ifConvModel, randomInputs, writeModel } from '../helpers/models.js';
 import { fixturePath } from '../helpers/paths.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { asFloat, cosine } from '../helpers/fidelity.js';
@@ -177,4 +177,20 @@ test('block lists match ONNX Runtime\'s CPU float16 kernels (one-node probes)', 
     if (r.kernel === 'error' && !NO_FLOAT16.has(p.op)) mismatches.push(`${p.op}: refused in float16 (${r.detail}), not in NO_FLOAT16`);
   }
   assert.deepEqual(mismatches, []);
+});
+
+test('If branches (a merged decoder\'s layout): bodies convert with float32 boundaries, outer weights read inside them', async () => {
+  const g = ifConvModel(3);
+  const src = join(dir, 'if.onnx');
+  writeModel(g.model, src);
+  const model = loadModel(src);
+  const o = convertToFloat16(model);
+  assert.ok(o.float16Nodes > 0);
+  assert.equal(o.float32.get('control flow: its body converts with float32 inputs and outputs')?.length, 1);
+  const out = join(dir, 'if_fp16.onnx');
+  saveModel(o.proto, out, { source: model });
+  for (const seed of [1, 2]) {
+    const { a, b } = await runBoth(src, out, randomInputs(g, seed));
+    assert.ok(cosine(asFloat(a.y!), asFloat(b.y!)) > 0.9999);
+  }
 });
