@@ -47,6 +47,8 @@ export interface PlanOptions {
   minIntensity?: number;
   /** Node names whose weight alone is stored int8, their math float (a per-layer choice made by measurement, src/auto/). */
   weightOnly?: Set<string>;
+  /** MatMuls of two activations quantized too (see rules.ts). */
+  activationMatMuls?: boolean;
 }
 
 export const DEFAULT_MIN_INTENSITY = 16;
@@ -92,6 +94,7 @@ export function planQuantization(editor: GraphEditor, opts: PlanOptions): QuantP
     constantDim: (name, axis) => tensorShape(editor.initializer(name)!)[axis],
     isRecurrent: (name) => recurrent.has(name) && !editor.initializers.has(name),
     minIntensity: opts.minIntensity ?? DEFAULT_MIN_INTENSITY,
+    activationMatMuls: opts.activationMatMuls,
     scalarValue: (name) => {
       const t = editor.initializer(name);
       if (!t) return undefined;
