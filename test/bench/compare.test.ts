@@ -112,7 +112,7 @@ test('a damaged copy shows lower cosine, finite SQNR and an accuracy drop', asyn
 test('labels that name no sample leave accuracy out with a reason', async () => {
   const dataset = openDataset(EVAL, ['input']);
   const few: Sample[] = [];
-  for (const s of dataset.samples()) {
+  for await (const s of dataset.samples()) {
     few.push(s);
     if (few.length === 3) break;
   }
