@@ -292,7 +292,8 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
         });
       }
       rows?.add(sample.inputs, sample.source);
-      const label = sample.label ?? labels?.get(basename(sample.source));
+      // Given labels (labels.json, --labels) name the sample by file name or by its path's last folders; else the sample's own (sub-folder names).
+      const label = labels ? labelOf(labels, sample.source) : sample.label;
       if (sample.label !== undefined) sawLabels = true;
       if (metric) {
         const ms = metricSample(sample.source, sample.inputs, label);
@@ -527,6 +528,16 @@ function isNumericTensor(v: ort.OnnxValue): v is ort.Tensor {
 
 function iterate(source: SampleSource): Iterable<Sample> | AsyncIterable<Sample> {
   return Symbol.iterator in source || Symbol.asyncIterator in source ? source : source.samples();
+}
+
+/** A label by file name ("001.png") or by the path's tail ("cat/001.png", "eval/cat/001.png"). */
+function labelOf(labels: ReadonlyMap<string, number | readonly number[]>, source: string): number | readonly number[] | undefined {
+  const parts = source.split(/[\\/]/);
+  for (let k = 1; k <= Math.min(4, parts.length); k++) {
+    const found = labels.get(parts.slice(-k).join('/'));
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function carryOf(source: SampleSource): readonly CarryPair[] {

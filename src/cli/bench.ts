@@ -10,7 +10,8 @@ import chalk from 'chalk';
 import cliProgress from 'cli-progress';
 import ort from 'onnxruntime-node';
 import { GateError, RuntimeFailure, UsageError } from '../errors.js';
-import { openDataset } from '../data/dataset.js';
+import { addDataOptions, dataSettings, openSamples, printWarning, type DataCliOptions } from './data-options.js';
+import { inputSpecs } from '../quant/prepare.js';
 import { generatedSample } from '../data/generated-feeds.js';
 import type { DType } from '../data/ndarray.js';
 import type { InputSpec } from '../data/validate.js';
@@ -23,7 +24,7 @@ import type { SampleSource } from '../bench/compare.js';
 import { formatBench } from '../report/bench-text.js';
 import { formatBenchMarkdown } from '../report/bench-markdown.js';
 
-export interface BenchCliOptions {
+export interface BenchCliOptions extends DataCliOptions {
   data?: string;
   labels?: string;
   providers?: string;
@@ -49,12 +50,12 @@ export function registerBench(program: Command): void {
     .description('compare an original and a quantized model: accuracy, latency, memory, on every execution provider that starts here')
     .argument('<original>', 'the reference (float) model')
     .argument('<quantized>', 'the quantized model')
-    .option('--data <samples>', 'samples: a folder of .npz files, a .npy (first axis = samples) or one .npz (default: one generated input)')
+    .option('--data <samples>', 'samples: a folder (searched recursively) of .npz, .json/.ndjson, images, .wav or .txt/.jsonl files, a .npy (first axis = samples), or one such file (default: one generated input)')
     .option('--labels <file>', 'labels.json mapping sample file name to class index (default: labels.json in the --data folder)')
     .option('--threads <n>', 'intra-op threads (default: ONNX Runtime\'s, one per physical core)')
     .option('--json', 'print the report as JSON (schema/bench-report.schema.json)')
     .option('--max-accuracy-drop <x>', 'exit 3 if top-1 accuracy drops more than x points (labels), else top-1 agreement falls more than x points below 100%, else 100 × (1 − cosine) exceeds x');
-  addBenchOptions(command).action(async (original: string, quantized: string, opts: BenchCliOptions) => {
+  addDataOptions(addBenchOptions(command)).action(async (original: string, quantized: string, opts: BenchCliOptions) => {
     await runBench(original, quantized, opts);
   });
 }
@@ -125,16 +126,18 @@ export async function runBench(original: string, quantized: string, opts: BenchC
   // The samples, read against the original model's input names.
   let dataset: SampleSource;
   let dataSource: string;
+  let folderLabels: string | undefined;
   if (opts.data) {
-    dataset = openDataset(opts.data, modelInputNames(original));
+    const d = openSamples(opts.data, original, modelInputSpecs(original), dataSettings(opts, printWarning));
+    folderLabels = d.labels?.from;
+    dataset = d;
     dataSource = opts.data;
   } else {
     dataset = [generatedSample(await sessionInputSpecs(original))];
     dataSource = 'generated';
   }
-  const labelsFile = opts.labels ?? (opts.data && existsSync(join(opts.data, 'labels.json')) ? join(opts.data, 'labels.json') : undefined);
-  const labels = readLabels(labelsFile);
-  return benchAndPrint({ ...settings, original, quantized, dataset, dataSource, ...(labels ? { labels, labelsFile } : {}) },
+  const { labels, labelsFile } = labelsFor(opts.labels, opts.data, folderLabels);
+  return benchAndPrint({ ...settings, original, quantized, dataset, dataSource, ...(labels ? { labels } : {}), ...(labelsFile ? { labelsFile } : {}) },
     { json: opts.json === true, ...(opts.report ? { report: opts.report } : {}) });
 }
 
@@ -166,6 +169,29 @@ export function writeReport(file: string, report: BenchReport): void {
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, text);
   renameSync(temp, file);
+}
+
+/**
+ * The labels of the samples: --labels, else labels.json in the samples'
+ * folder (read here as well as by the dataset, for file names the dataset
+ * does not list), else the dataset's own (sub-folder names: each sample
+ * carries its label, and the report names where they came from).
+ */
+export function labelsFor(explicit: string | undefined, data: string | undefined, datasetLabels: string | undefined):
+  { labels?: Map<string, number | number[]>; labelsFile?: string } {
+  const file = explicit ?? (data && existsSync(join(data, 'labels.json')) ? join(data, 'labels.json') : undefined);
+  if (file) return { labels: readLabels(file), labelsFile: file };
+  return datasetLabels ? { labelsFile: datasetLabels } : {};
+}
+
+/** The model's inputs as the file declares them (names, dtypes, shapes). */
+export function modelInputSpecs(file: string): InputSpec[] {
+  const model = loadModel(file);
+  try {
+    return inputSpecs(model.proto);
+  } finally {
+    model.close();
+  }
 }
 
 /** The model's graph inputs that are not initializers, in order. */

@@ -9,15 +9,15 @@ import { UsageError, GateError } from '../errors.js';
 import type { QuantizeReport } from '../quant/quantize-model.js';
 import { quantizeFile } from '../quant/quantize-file.js';
 import { generatedSample } from '../data/generated-feeds.js';
-import { openDataset } from '../data/dataset.js';
 import { benchModels, type BenchReport } from '../bench/bench.js';
 import { gateFailure } from '../bench/gates.js';
 import { formatBench } from '../report/bench-text.js';
-import { addBenchOptions, benchSettings, readLabels, writeReport, type BenchCliOptions } from './bench.js';
+import { addBenchOptions, benchSettings, labelsFor, writeReport, type BenchCliOptions } from './bench.js';
+import { addCalibrationOptions, addDataOptions, calibrationSettings, dataSettings, openSamples, printNotes, printWarning, type CalibrationCliOptions } from './data-options.js';
 import { heading } from './format.js';
 import { printError } from './print-error.js';
 
-interface QuantizeCliOptions extends BenchCliOptions {
+interface QuantizeCliOptions extends BenchCliOptions, CalibrationCliOptions {
   int8?: boolean;
   output?: string;
   calibrate?: string;
@@ -45,7 +45,7 @@ export function registerQuantize(program: Command): void {
     .argument('[models...]', 'ONNX models to quantize (each written beside its input as <name>.int8.onnx unless -o names the one output)')
     .option('--int8', 'INT8 quantization (the default): static with --calibrate, dynamic without, --weight-only on request')
     .option('-o, --output <file>', 'output path (default: <model>.int8.onnx beside the input)')
-    .option('--calibrate <samples>', 'calibration samples (a folder of .npz files, or one .npy whose first axis is samples) for static INT8; without them: dynamic INT8')
+    .option('--calibrate <samples>', 'calibration samples for static INT8: a folder (searched recursively) of .npz, .json/.ndjson, images (with --preprocess), .wav or .txt/.jsonl files, or a .npy whose first axis is samples; without them: dynamic INT8')
     .option('--weight-only', 'int8 weights only, float activations and math: the smallest file, no calibration needed')
     .option('--method <name>', 'calibration method: minmax, percentile (clips the rarest values) or entropy (KL-optimal clipping, TensorRT\'s procedure)', 'minmax')
     .option('--percentile <p>', 'for --method percentile: the central share of values kept (default 99.999)')
@@ -63,6 +63,7 @@ export function registerQuantize(program: Command): void {
     .option('--force', 'overwrite an existing output file');
   // The benchmark run after writing takes the bench command's own options too.
   addBenchOptions(program);
+  addDataOptions(addCalibrationOptions(program));
   program.action(async (models: string[], opts: QuantizeCliOptions) => {
     if (models.length === 0) {
       program.help({ error: true });
@@ -125,10 +126,12 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
 
   const minIntensity = opts.minIntensity === undefined ? undefined : Number(opts.minIntensity);
   if (minIntensity !== undefined && !(minIntensity >= 0)) throw new UsageError('--min-intensity must be a number >= 0');
+  const data = dataSettings(opts, printWarning);
   const bar = progressBar('calibrating');
   let outcome;
   try {
     outcome = await quantizeFile(modelPath, output, {
+      data, ...calibrationSettings(opts), onNote: (note) => printNotes([note]),
       calibrate: opts.calibrate, weightOnly: opts.weightOnly, perTensor: opts.perTensor, reduceRange: opts.reduceRange,
       exclude: opts.exclude, minIntensity, externalData: opts.externalData, checkSamples: opts.eval,
       method: opts.method as 'minmax' | 'percentile' | 'entropy', percentile,
@@ -145,14 +148,13 @@ async function runQuantize(modelPath: string, opts: QuantizeCliOptions): Promise
     const evalPath = opts.eval ?? opts.calibrate;
     const specs = outcome.inputs;
     // Without samples the comparison runs on one generated input: latency is real, fidelity indicative.
-    const dataset = evalPath ? openDataset(evalPath, specs.map((s) => s.name)) : [generatedSample(specs)];
-    const labelsFile = opts.labels ?? (evalPath && existsSync(join(evalPath, 'labels.json')) ? join(evalPath, 'labels.json') : undefined);
-    const labels = readLabels(labelsFile);
+    const dataset = evalPath ? openSamples(evalPath, modelPath, specs, data) : [generatedSample(specs)];
+    const { labels, labelsFile } = labelsFor(opts.labels, evalPath, Array.isArray(dataset) ? undefined : dataset.labels?.from);
     const progress = progressBar('benchmarking');
     try {
       bench = await benchModels({
         ...settings, original: modelPath, quantized: output, dataset, dataSource: evalPath ?? 'generated',
-        ...(labels ? { labels, labelsFile } : {}),
+        ...(labels ? { labels } : {}), ...(labelsFile ? { labelsFile } : {}),
         onProgress: (p) => (p.stage === 'compare' ? progress?.update(p.done, p.total ?? p.done) : undefined),
       });
     } finally {
