@@ -48,9 +48,9 @@ export const PRESETS: Readonly<Record<string, PipelinePatch>> = {
   // OpenAI CLIP: shortest side to the size (bicubic), centre crop, CLIP's own mean/std.
   clip: { scale: 1 / 255, mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711],
     resize: 'shortest-side', kernel: 'cubic', order: 'rgb' },
-  '-1..1': { scale: 1 / 127.5, mean: [1, 1, 1], std: [1, 1, 1] },
-  '0..1': { scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
-  '0..255': { scale: 1, mean: [0, 0, 0], std: [1, 1, 1] },
+  '-1..1': { scale: 1 / 127.5, mean: [1], std: [1] },
+  '0..1': { scale: 1 / 255, mean: [0], std: [1] },
+  '0..255': { scale: 1, mean: [0], std: [1] },
 };
 
 const RESIZE_MODES: readonly ResizeMode[] = ['stretch', 'letterbox', 'center-crop', 'shortest-side'];
