@@ -8,8 +8,7 @@ import type { Command } from 'commander';
 import chalk from 'chalk';
 import { UsageError } from '../errors.js';
 import { openDataset, type Dataset, type DatasetOptions } from '../data/dataset.js';
-import { parseCarry } from '../data/carry.js';
-import { parsePreprocessSpec } from '../data/image-spec.js';
+import { datasetOptionsFrom, type DataValues } from '../data/options.js';
 import type { InputSpec } from '../data/validate.js';
 
 export interface DataCliOptions {
@@ -26,12 +25,6 @@ export interface DataCliOptions {
   pad?: boolean;
   textField?: string;
   skipBadSamples?: boolean;
-}
-
-export interface CalibrationCliOptions {
-  saveCalibration?: string;
-  loadCalibration?: string;
-  calibMemory?: string;
 }
 
 export function addDataOptions(command: Command): Command {
@@ -65,50 +58,26 @@ const int = (value: string | undefined, name: string, min: number): number | und
   return n;
 };
 
-/** The sample options of a command line, checked (UsageError, exit 2, for a bad value). */
+/** The sample options of a command line, checked (a usage error, exit 2, for a bad value). */
 export function dataSettings(opts: DataCliOptions, onWarning?: (message: string) => void): DatasetOptions {
-  if (opts.preprocess !== undefined) parsePreprocessSpec(opts.preprocess); // a bad spec fails before any model work
   const audioScale = opts.audioScale;
   if (audioScale !== undefined && audioScale !== '-1..1' && audioScale !== 'int16') throw new UsageError(`--audio-scale must be -1..1 or int16 (got '${audioScale}')`);
-  if (opts.seed !== undefined && !opts.shuffle) throw new UsageError('--seed orders the samples for --shuffle: pass --shuffle too');
-  const audio = {
+  const values: DataValues = {
+    ...(opts.preprocess !== undefined ? { preprocess: opts.preprocess } : {}),
+    ...(opts.maxSamples !== undefined ? { maxSamples: int(opts.maxSamples, '--max-samples', 1) } : {}),
+    ...(opts.shuffle ? { shuffle: true } : {}),
+    ...(opts.seed !== undefined ? { seed: int(opts.seed, '--seed', 0) } : {}),
     ...(opts.sampleRate !== undefined ? { sampleRate: int(opts.sampleRate, '--sample-rate', 1) } : {}),
     ...(opts.window !== undefined ? { window: int(opts.window, '--window', 1) } : {}),
     ...(opts.hop !== undefined ? { hop: int(opts.hop, '--hop', 1) } : {}),
-    ...(audioScale ? { scale: audioScale as '-1..1' | 'int16' } : {}),
-  };
-  const text = {
+    ...(audioScale ? { audioScale: audioScale as '-1..1' | 'int16' } : {}),
+    ...(opts.carry ? { carry: opts.carry } : {}),
     ...(opts.maxLength !== undefined ? { maxLength: int(opts.maxLength, '--max-length', 1) } : {}),
     ...(opts.pad ? { pad: true } : {}),
-    ...(opts.textField ? { field: opts.textField } : {}),
-  };
-  return {
-    ...(opts.preprocess ? { preprocess: opts.preprocess } : {}),
-    ...(opts.maxSamples !== undefined ? { maxSamples: int(opts.maxSamples, '--max-samples', 1) } : {}),
-    ...(opts.shuffle ? { shuffle: true, seed: int(opts.seed, '--seed', 0) ?? 0 } : {}),
-    audio, text,
-    ...(opts.carry ? { carry: parseCarry(opts.carry) } : {}),
+    ...(opts.textField ? { textField: opts.textField } : {}),
     ...(opts.skipBadSamples ? { skipBadSamples: true } : {}),
-    ...(onWarning ? { onWarning } : {}),
   };
-}
-
-/** "512MiB", "2GiB", "1.5G", "800M", or bytes. */
-export function parseMemorySize(text: string, name: string): number {
-  const m = /^\s*([\d.]+)\s*(k|ki|kib|kb|m|mi|mib|mb|g|gi|gib|gb|t|ti|tib|tb|b)?\s*$/i.exec(text);
-  const unit = (m?.[2] ?? 'b').toLowerCase()[0]!;
-  const n = m ? Number(m[1]) * 1024 ** ({ b: 0, k: 1, m: 2, g: 3, t: 4 } as Record<string, number>)[unit]! : NaN;
-  if (!(n >= 1)) throw new UsageError(`${name} must be a size such as 512MiB or 2GiB (got '${text}')`);
-  return Math.floor(n);
-}
-
-export function calibrationSettings(opts: CalibrationCliOptions): { saveCalibration?: string; loadCalibration?: string; calibMemory?: number } {
-  if (opts.saveCalibration && opts.loadCalibration) throw new UsageError('--save-calibration and --load-calibration exclude each other: a loaded table runs no samples to save');
-  return {
-    ...(opts.saveCalibration ? { saveCalibration: opts.saveCalibration } : {}),
-    ...(opts.loadCalibration ? { loadCalibration: opts.loadCalibration } : {}),
-    ...(opts.calibMemory !== undefined ? { calibMemory: parseMemorySize(opts.calibMemory, '--calib-memory') } : {}),
-  };
+  return { ...datasetOptionsFrom(values), ...(onWarning ? { onWarning } : {}) };
 }
 
 /** Opens samples for a model file and prints, once, what they are turned into. */

@@ -35,8 +35,7 @@ export interface StaticQuantizeOptions {
   loadCalibration?: string;
   /** Bytes of intermediate tensors exposed in one calibration run (default 2 GiB); more go in groups over several passes. */
   calibMemory?: number;
-  /** Things the user should be told once (the image pipeline, grouped passes). */
-  onNote?: (note: string) => void;
+
   perTensor?: boolean;
   /**
    * Weights in 7 bits ([-64, 64]); default true. Measured here (AMD EPYC, AVX2
@@ -58,9 +57,13 @@ export interface StaticQuantizeOptions {
 
 export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions): Promise<QuantizeOutcome> {
   const specs = inputSpecs(model.proto);
-  const dataset: Dataset | undefined = opts.calibrate ? openDataset(opts.calibrate, specs, { modelDir: dirname(model.file), ...opts.data }) : undefined;
+  // What the user is told in the report's notes: the sample pipeline, skipped samples, grouped passes.
+  const dataNotes: string[] = [];
+  const warnings: string[] = [];
+  const dataset: Dataset | undefined = opts.calibrate
+    ? openDataset(opts.calibrate, specs, { modelDir: dirname(model.file), ...opts.data, onWarning: (w) => warnings.push(w) }) : undefined;
   if (dataset) {
-    for (const line of dataset.description) opts.onNote?.(line);
+    dataNotes.push(...dataset.description);
     await validateDataset(dataset, specs);
     if (dataset.count === 0) throw new UsageError(`${opts.calibrate}: no calibration samples`);
   }
@@ -73,6 +76,7 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
   const rankHints = new Map([...(await probeShapes(model.proto, rankTensors, modelFloatType(model.proto), first, names, open))].map(([k, d]) => [k, d.length]));
   const prepared = prepareModel(model, { perTensor: opts.perTensor, dequantizeLinear: true, rankHints });
   const { proto, uniqueName, editor, floatType, notes, perChannel } = prepared;
+  notes.unshift(...dataNotes);
   if (!prepared.dequantizeAvailable) {
     throw new RuntimeFailure(`${model.file}: static quantization needs DequantizeLinear, but opset ${prepared.opset.from} cannot be raised: ${prepared.dequantizeBlockers.join('; ')}`);
   }
@@ -84,7 +88,7 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
   notes.push(...plan.notes);
 
   const ranges = await calibrate(proto, plan, floatType, dataset, specs, model, opts,
-    new Map([...shapes].map(([k, d]) => [k, d.reduce((a, b) => a * b, 1) * bytesPer])));
+    new Map([...shapes].map(([k, d]) => [k, d.reduce((a, b) => a * b, 1) * bytesPer])), notes);
   const params = activationParams(plan, ranges);
   const origin = rewriteQdq(model, editor, plan, params, { reduceRange: opts.reduceRange ?? true, floatType, uniqueName });
   // Bodies of If/Loop/Scan cannot be calibrated through graph outputs: their
@@ -116,6 +120,7 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
       samples: dataset?.count ?? 0, opset: prepared.opset, perChannel,
       quantized, float: groupNodes(merge(plan.floatNodes, inner.floatGroups)), weightOnly: groupNodes(merge(plan.weightOnlyNodes, inner.weightOnlyGroups)), fallbacks: [],
       foldedBatchNorms: prepared.foldedBatchNorms, promotedConstants: prepared.promotedConstants, notes,
+      ...(warnings.length ? { warnings } : {}),
     },
   };
 }
@@ -137,7 +142,7 @@ function countByOp(plan: QuantPlan): Record<string, number> {
 }
 
 async function calibrate(proto: ModelProto, plan: QuantPlan, floatType: number, dataset: Dataset | undefined, specs: InputSpec[],
-  model: Model, opts: StaticQuantizeOptions, tensorBytes: Map<string, number>): Promise<Map<string, Range>> {
+  model: Model, opts: StaticQuantizeOptions, tensorBytes: Map<string, number>, notes: string[]): Promise<Map<string, Range>> {
   const wanted = new Set<string>();
   for (const [tensor, source] of plan.activations) {
     if (source.kind === 'own') wanted.add(tensor);
@@ -147,7 +152,7 @@ async function calibrate(proto: ModelProto, plan: QuantPlan, floatType: number, 
   return calibrateWithTable(proto, model, tensors, floatType, dataset, specs.map((s) => s.name), (m) => openSessionFor(m, model.file), {
     method: opts.method, percentile: opts.percentile, memoryBytes: opts.calibMemory, tensorBytes,
     onSample: (done, passes) => opts.onProgress?.(done, (dataset?.count ?? 0) * passes),
-    onGroups: (groups, n) => opts.onNote?.(`calibrating ${n} tensors in ${groups} groups (one pass over the samples each) to stay within --calib-memory`),
+    onGroups: (groups, n) => notes.push(`calibrated ${n} tensors in ${groups} groups (one pass over the samples each) to stay within --calib-memory`),
     save: opts.saveCalibration, load: opts.loadCalibration, source: opts.calibrate ?? '',
   });
 }

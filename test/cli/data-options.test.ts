@@ -30,9 +30,9 @@ describe('quantize and bench with image folders', () => {
     const out = join(tmp, 'net.int8.onnx');
     const r = runCli([model, '--int8', '--calibrate', calib, '--preprocess', 'imagenet', '--eval', evalDir, '--json', ...quick]);
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('images → '));
-    assert.deepEqual(lines, ["images → 'x': 8x8 stretch (linear), RGB, NCHW, (x/255 - mean [0.485, 0.456, 0.406]) / std [0.229, 0.224, 0.225], float32  [from: --preprocess imagenet, input shape]"]);
     const json = JSON.parse(r.stdout);
+    assert.deepEqual(json.notes.filter((l: string) => l.startsWith('images → ')),
+      ["images → 'x': 8x8 stretch (linear), RGB, NCHW, (x/255 - mean [0.485, 0.456, 0.406]) / std [0.229, 0.224, 0.225], float32  [from: --preprocess imagenet, input shape]"]);
     assert.equal(json.mode, 'static');
     assert.equal(json.samples, 4);
     assert.equal(json.bench.data.samples, 4);
