@@ -19,6 +19,8 @@ import { calibrateRanges } from '../src/calib/calibrate.js';
 import { openSessionFor } from '../src/quant/ort-session.js';
 import { inputSpecs } from '../src/quant/prepare.js';
 import { DataType } from '../src/onnx/dtypes.js';
+import { probeShapes } from '../src/calib/probe-sizes.js';
+import { firstSample } from '../src/data/dataset.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.CALIB_SAMPLES ?? 2);
@@ -38,7 +40,7 @@ function cli(args: string[]): { seconds: number; peakRssBytes: number; stdout: s
 }
 
 try {
-  const g = unet(1);
+  const g = unet(1, { base: Number(process.env.UNET_BASE ?? 16) });
   const model = join(dir, 'unet.onnx');
   writeModel(g.model, model);
   const small = join(dir, 'calib-small');
@@ -71,12 +73,18 @@ try {
   for await (const s of ds.samples()) await session.run({ image: new ort.Tensor('float32', s.inputs.get('image')!.data as Float32Array, s.inputs.get('image')!.shape) });
   const plain = (performance.now() - t) / 1000;
   await session.release();
-  console.log(`calibration of ${tensors.length} tensors on ${N} samples against plain inference (${plain.toFixed(2)} s, session already open):`);
-  for (const method of ['minmax', 'percentile', 'entropy'] as const) {
+  // Tensor sizes as quantize's own shape probe gives them (not timed: quantize runs it for its cost rule anyway).
+  const open = (p: typeof m.proto) => openSessionFor(p, model);
+  const shapes = await probeShapes(m.proto, tensors, DataType.FLOAT, (await firstSample(ds))!.inputs, ['image'], open);
+  const tensorBytes = new Map([...shapes].map(([k, d]) => [k, d.reduce((a, b) => a * b, 4)]));
+  console.log(`calibration of ${tensors.length} tensors (${([...tensorBytes.values()].reduce((a, b) => a + b, 0) / MiB).toFixed(0)} MiB a sample) on ${N} samples `
+    + `against plain inference (${plain.toFixed(2)} s, session already open; calibration times include opening their sessions):`);
+  for (const [method, budget] of [['minmax', 512], ['percentile', 512], ['percentile', 64 * 1024], ['entropy', 512], ['entropy', 64 * 1024]] as const) {
     t = performance.now();
-    await calibrateRanges(m.proto, tensors, DataType.FLOAT, ds, ['image'], (p) => openSessionFor(p, model), { method, memoryBytes: 512 * MiB });
+    let groups = 1;
+    await calibrateRanges(m.proto, tensors, DataType.FLOAT, ds, ['image'], open, { method, memoryBytes: budget * MiB, tensorBytes, onGroups: (g) => (groups = g) });
     const s = (performance.now() - t) / 1000;
-    console.log(`  ${method.padEnd(10)} ${s.toFixed(2).padStart(6)} s = ${(s / plain).toFixed(2)}x plain inference (target ${method === 'minmax' ? '1.5' : '3'}x; includes opening the session${method === 'minmax' ? '' : 's'})`);
+    console.log(`  ${method.padEnd(10)} --calib-memory ${String(budget).padStart(5)} MiB (${groups} group${groups > 1 ? 's' : ''}): ${s.toFixed(2).padStart(6)} s = ${(s / plain).toFixed(2)}x plain inference (target ${method === 'minmax' ? '1.5' : '3'}x)`);
   }
   m.close();
 } finally {

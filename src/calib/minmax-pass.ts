@@ -9,6 +9,8 @@ import { toFeeds } from '../data/to-ort.js';
 import { CarryState } from '../data/carry.js';
 import type { CalibrationSession, Range } from './calibrate.js';
 import { exposeMinMax } from './reduce-outputs.js';
+import { outputTypes } from './grouped-passes.js';
+import { pruneToOutputs } from './prune-graph.js';
 
 function scalar(t: { type: string; data: unknown }): number {
   const d = t.data as ArrayLike<number>;
@@ -21,9 +23,10 @@ export async function observeRanges(model: ModelProto, tensors: string[], elemTy
   const ranges = new Map<string, Range>();
   const { model: reduced, outputs } = exposeMinMax(model, tensors, elemType);
   const carry = new CarryState(dataset.carry ?? []);
-  const session = await openSession(reduced);
+  const fetches = [...new Set([...[...outputs.values()].flat(), ...carry.outputs])];
+  // Nothing after the last calibrated tensor runs (the model's own outputs are not needed).
+  const session = await openSession(pruneToOutputs(reduced, fetches, elemType, outputTypes(model)));
   try {
-    const fetches = [...[...outputs.values()].flat(), ...carry.outputs];
     for await (const sample of dataset.samples()) {
       const feeds = toFeeds(sample.inputs, inputNames);
       carry.feed(feeds, sample.sequenceStart);
