@@ -25,6 +25,13 @@ export interface QuantizeOptions extends StaticQuantizeOptions {
   maxFallbacks?: number;
   /** Samples to run the check on when there are no calibration samples (the evaluation set, say). */
   checkSamples?: string;
+  /**
+   * Where the output came from, recorded in its `onnx-quantize` metadata entry
+   * (the batch runner puts the source's and the settings' digests here, to
+   * tell later whether the output is up to date). Plain values only: the
+   * entry must be the same bytes for the same inputs.
+   */
+  provenance?: Record<string, string | number>;
 }
 
 /** One quantization with the given nodes kept float; metadata stamped. */
@@ -41,7 +48,7 @@ function stampMetadata(proto: ModelProto, r: QuantizeReport, opts: QuantizeOptio
     key: 'onnx-quantize',
     value: JSON.stringify({ version: TOOL_VERSION, mode: r.mode, samples: r.samples, perChannel: r.perChannel,
       reduceRange: opts.reduceRange ?? true, weights: 'int8',
-      activations: r.mode === 'static' ? 'uint8' : r.mode === 'dynamic' ? 'uint8 per call' : 'float', exclude }),
+      activations: r.mode === 'static' ? 'uint8' : r.mode === 'dynamic' ? 'uint8 per call' : 'float', exclude, ...opts.provenance }),
   }];
 }
 

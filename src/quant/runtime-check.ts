@@ -7,7 +7,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import { makeValueInfo } from '../onnx/build.js';
 import { DataType } from '../onnx/dtypes.js';
 import { cloneShallow } from '../onnx/walk-tensors.js';
-import { openSessionFor } from './ort-session.js';
+import { openSessionFor, withSessionThreads } from './ort-session.js';
 
 export interface RuntimeProblem {
   message: string;
@@ -55,7 +55,7 @@ export async function findRuntimeProblem(model: ModelProto | string, file: strin
   origin: Map<string, string[]>): Promise<RuntimeProblem | undefined> {
   let session: ort.InferenceSession;
   try {
-    session = typeof model === 'string' ? await ort.InferenceSession.create(model, CHECK_OPTIONS) : await openSessionFor(model, file, CHECK_OPTIONS);
+    session = typeof model === 'string' ? await ort.InferenceSession.create(model, withSessionThreads(CHECK_OPTIONS)) : await openSessionFor(model, file, CHECK_OPTIONS);
   } catch (err) {
     const message = (err as Error).message;
     return { message: `ONNX Runtime refused the quantized model: ${message}`, nodes: blameFromMessage(message, origin) };
