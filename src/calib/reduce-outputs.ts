@@ -59,15 +59,31 @@ function addReductions(model: ModelProto, tensors: string[],
   make: (tensor: string, name: (base: string) => string) => { nodes: ReturnType<typeof makeNode>[]; outputs: ReturnType<typeof makeValueInfo>[] }): ReducedOutputs {
   const name = namer(model);
   const graph = cloneShallow(model.graph!);
-  graph.node = [...(graph.node ?? [])];
-  graph.output = [...(graph.output ?? [])];
+  const original = graph.node ?? [];
+  const wanted = new Set(tensors);
   const outputs = new Map<string, string[]>();
-  for (const t of new Set(tensors)) {
-    const added = make(t, name);
-    graph.node.push(...added.nodes);
-    graph.output.push(...added.outputs);
-    outputs.set(t, added.outputs.map((o) => o.name!));
+  const added: ReturnType<typeof makeValueInfo>[] = [];
+  const reduce = (t: string): ReturnType<typeof makeNode>[] => {
+    if (!wanted.has(t) || outputs.has(t)) return [];
+    const r = make(t, name);
+    added.push(...r.outputs);
+    outputs.set(t, r.outputs.map((o) => o.name!));
+    return r.nodes;
+  };
+  // Each reduction goes right after the node producing its tensor (graph
+  // inputs' first): ONNX Runtime runs nodes in this order, so the tensor can
+  // be freed as soon as its own consumers are done. Appended at the end, the
+  // reductions kept every observed tensor alive to the end of the run:
+  // measured 2.6 GiB peak RSS on the 1024x1024 U-Net benchmark.
+  const nodes: typeof original = [];
+  for (const v of graph.input ?? []) nodes.push(...reduce(v.name ?? ''));
+  for (const n of original) {
+    nodes.push(n);
+    for (const o of n.output ?? []) nodes.push(...reduce(o));
   }
+  for (const t of tensors) nodes.push(...reduce(t)); // initializers or names produced nowhere
+  graph.node = nodes;
+  graph.output = [...(graph.output ?? []), ...added];
   const copy = cloneShallow(model);
   copy.graph = graph;
   return { model: copy, outputs };
