@@ -12,6 +12,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import { firstSample, openDataset } from '../data/dataset.js';
 import { toFeeds } from '../data/to-ort.js';
 import { generatedFeeds } from '../data/generated-feeds.js';
+import { vocabFromModel } from '../data/transformer-feeds.js';
 import { inputSpecs } from './prepare.js';
 import { quantizeStatic, TOOL_VERSION, type StaticQuantizeOptions } from './quantize-static.js';
 import { quantizeWithoutCalibration } from './quantize-dynamic.js';
@@ -70,7 +71,7 @@ export async function checkInput(model: Model, opts: QuantizeOptions): Promise<C
     if (first) return { feeds: toFeeds(first.inputs, names), generated: false };
   }
   try {
-    return { feeds: generatedFeeds(specs), generated: true };
+    return { feeds: generatedFeeds(specs, { vocabSize: vocabFromModel(model.proto) }), generated: true };
   } catch (err) {
     // An input type no tensor can be made for here (string, bfloat16, sequence, optional).
     return { generated: true, note: `no sample was given and no input can be generated for it (${(err as Error).message}): the output was checked to load, not to run` };

@@ -7,7 +7,7 @@ import { DataType } from '../onnx/dtypes.js';
 import { float32ArrayToHalf, float32ToHalfBits, halfBitsToFloat32 } from '../onnx/float16.js';
 import { toLong, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import type { GraphEditor } from './graph-edit.js';
-import { computePerChannelParams, quantizePerChannelWith, type QuantizedArray } from './math/index.js';
+import { computePerChannelParams, quantizePerChannel, quantizePerChannelWith, type QuantizedArray } from './math/index.js';
 
 /** Symmetric int8 scales of a weight (one per index of `axis`, or one). */
 export function weightScales(data: Float32Array, shape: number[], axis: number | null, reduceRange: boolean): Float32Array {
@@ -103,4 +103,21 @@ export function storeWeightForLoad(editor: GraphEditor, base: string, data: Floa
     makeNode('Mul', [cast, scale], [output], uniqueName(`${base}_Scale`)),
   ];
   return { nodes, output, quantized };
+}
+
+/**
+ * A weight stored as uint8 with a zero point per channel (asymmetric, as
+ * onnxruntime.quantization writes QUInt8 weights): initializers only, for
+ * integer kernels that read them directly (DynamicQuantizeMatMul's B).
+ */
+export function storeUint8Weight(editor: GraphEditor, base: string, data: Float32Array, shape: number[], axis: number,
+  reduceRange: boolean, uniqueName: (base: string) => string): { quantized: string; scale: string; zeroPoint: string } {
+  const q = quantizePerChannel(data, shape, axis, 'uint8', { symmetric: false, reduceRange });
+  const quantized = uniqueName(`${base}_quantized`);
+  const scale = uniqueName(`${base}_scale`);
+  const zeroPoint = uniqueName(`${base}_zero_point`);
+  editor.addInitializer(makeTensor(quantized, shape, q.data as Uint8Array));
+  editor.addInitializer(makeTensor(scale, [q.scales.length], q.scales));
+  editor.addInitializer(makeTensor(zeroPoint, [q.zeroPoints.length], q.zeroPoints as Uint8Array));
+  return { quantized, scale, zeroPoint };
 }
