@@ -47,7 +47,7 @@ try {
   // The naive greedy search, accuracy only (it measures no latency, which flatters its time).
   const t1 = performance.now();
   const model = loadModel(file);
-  const { samples } = readEvalSamples(join(dir, 'eval'), inputSpecs(model.proto), 1000);
+  const { samples } = await readEvalSamples(join(dir, 'eval'), inputSpecs(model.proto), 1000);
   const judge = await Judge.create(file, file, samples, { threads });
   const ranges = new Map<string, Range>();
   const names = Array.from({ length: layers }, (_, l) => `layer${l}`);

@@ -152,7 +152,7 @@ async function analyzeLoaded(model: Model, opts: AnalyzeOptions, started: number
 
   const specs = inputSpecs(model.proto);
   const evalSource = opts.eval ?? opts.calibrate;
-  const { samples } = readEvalSamples(evalSource, specs, opts.samples ?? 16);
+  const { samples } = await readEvalSamples(evalSource, specs, opts.samples ?? 16);
 
   opts.onStage?.('one-shot: every unit quantized alone, in one run per sample');
   const probe = buildProbe(floatProto, units, variants);

@@ -79,7 +79,7 @@ export async function guardOutput(input: string, output: string, first: Quantize
     mkdirSync(join(work, name));
     return join(work, name, basename(output));
   };
-  const { samples, generated } = guardSamples(input, guard.evalPath ?? opts.calibrate ?? opts.checkSamples, guard.samples ?? 8);
+  const { samples, generated } = await guardSamples(input, guard.evalPath ?? opts.calibrate ?? opts.checkSamples, guard.samples ?? 8);
   const judge = await Judge.create(input, input, samples, { ...(guard.threads ? { threads: guard.threads } : {}), provider: 'cpu', latency: { minTimeMs: 400, minRuns: 10 } });
   const results: Array<{ m: GuardMeasurement; result: QuantizeFileResult; file: string }> = [];
   const measure = async (candidate: GuardMeasurement['candidate'], result: QuantizeFileResult, file: string, floatUnits?: string[]) => {
@@ -153,7 +153,7 @@ function compare(a: number[], b: number[]): number {
   return 0;
 }
 
-function guardSamples(model: string, path: string | undefined, limit: number): { samples: EvalSample[]; generated: boolean } {
+async function guardSamples(model: string, path: string | undefined, limit: number): Promise<{ samples: EvalSample[]; generated: boolean }> {
   const m = loadModel(model);
   let specs;
   try {
@@ -161,7 +161,7 @@ function guardSamples(model: string, path: string | undefined, limit: number): {
   } finally {
     m.close();
   }
-  if (path) return { samples: readEvalSamples(path, specs, limit).samples, generated: false };
+  if (path) return { samples: (await readEvalSamples(path, specs, limit)).samples, generated: false };
   return { samples: [{ source: '(generated input)', feeds: generatedFeeds(specs) }], generated: true };
 }
 

@@ -15,12 +15,12 @@ export interface EvalSample {
   label?: number | readonly number[];
 }
 
-export function readEvalSamples(path: string, specs: readonly InputSpec[], limit: number,
-  labels?: ReadonlyMap<string, number | readonly number[]>): { samples: EvalSample[]; total: number } {
+export async function readEvalSamples(path: string, specs: readonly InputSpec[], limit: number,
+  labels?: ReadonlyMap<string, number | readonly number[]>): Promise<{ samples: EvalSample[]; total: number }> {
   const dataset = openDataset(path, specs.map((s) => s.name));
   if (dataset.count === 0) throw new UsageError(`${path}: no samples`);
   const samples: EvalSample[] = [];
-  for (const sample of dataset.samples()) {
+  for await (const sample of dataset.samples()) {
     if (samples.length >= limit) break;
     validateSample(sample, specs);
     const label = labels?.get(basename(sample.source));

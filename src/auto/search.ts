@@ -76,7 +76,7 @@ export async function searchQuantization(file: string, opts: SearchOptions): Pro
   const model = loadModel(file);
   try {
     // The judge first: it reads the samples and calls a --metric hook once, so their problems show before the analysis.
-    const { samples } = readEvalSamples(opts.eval ?? opts.calibrate, inputSpecs(model.proto), opts.evalLimit ?? 1000, opts.labels);
+    const { samples } = await readEvalSamples(opts.eval ?? opts.calibrate, inputSpecs(model.proto), opts.evalLimit ?? 1000, opts.labels);
     const judge = await Judge.create(file, file, samples, { ...(opts.threads ? { threads: opts.threads } : {}), provider: opts.provider ?? 'cpu', custom: opts.custom });
     try {
       const analysis = await analyzeModel(file, opts);

@@ -38,7 +38,7 @@ export async function quantizeFile(input: string, output: string, opts: Quantize
     const stage = async (exclude: string[]) => {
       const model = loadModel(input);
       try {
-        check ??= checkInput(model, opts);
+        check ??= await checkInput(model, opts);
         const outcome = await quantizeOnce(model, opts, exclude);
         const saved = saveModel(outcome.proto, staged, { source: model, externalData: opts.externalData ? true : 'auto' });
         return { report: outcome.report, origin: outcome.origin, saved, inputs: inputSpecs(model.proto) };

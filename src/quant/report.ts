@@ -29,6 +29,8 @@ export interface QuantizeReport {
   foldedBatchNorms: number;
   promotedConstants: number;
   notes: string[];
+  /** what the user must be warned of (samples skipped for NaN/Inf values, say), shown on stderr */
+  warnings?: string[];
   /** Activation ranges the auto calibration clipped (static mode, --method auto): observed and kept range, share of values cut. */
   clipping?: ClippedTensor[];
 }

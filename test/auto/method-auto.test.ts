@@ -25,7 +25,7 @@ async function meanCosine(quantized: string): Promise<number> {
   const b = await ort.InferenceSession.create(quantized);
   let sum = 0;
   let n = 0;
-  for (const s of openDataset(join(dir, 'eval'), ['x']).samples()) {
+  for await (const s of openDataset(join(dir, 'eval'), ['x']).samples()) {
     const feeds = toFeeds(s.inputs, ['x']);
     const ya = (await a.run(feeds)).y!.data as Float32Array;
     const yb = (await b.run(feeds)).y!.data as Float32Array;
