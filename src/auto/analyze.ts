@@ -17,7 +17,9 @@
 // quantized model (after graph optimisation, so fused QLinearConv/QGemm, the
 // Q/DQ left standing and the layout nodes count as they run), each optimised
 // node charged to the unit it stands for.
+import { dirname } from 'node:path';
 import ort from 'onnxruntime-node';
+import type { DatasetOptions } from '../data/dataset.js';
 import { loadModel } from '../onnx/load.js';
 import type { Model } from '../onnx/model.js';
 import type { ModelProto } from '../onnx/proto.js';
@@ -52,6 +54,8 @@ export interface AnalyzeOptions {
   samples?: number;
   /** exact checks where the one-shot ranking is close (default true; false: one-shot estimates only) */
   exact?: boolean;
+  /** how samples are read (preprocessing, sample rate, ...: src/data/) */
+  data?: DatasetOptions;
   /** ranges already calibrated (filled in as a cache) */
   ranges?: Map<string, Range>;
   onStage?: (stage: string) => void;
@@ -127,7 +131,7 @@ async function analyzeLoaded(model: Model, opts: AnalyzeOptions, started: number
   const ranges = opts.ranges ?? new Map<string, Range>();
   const reduceRange = opts.reduceRange ?? true;
   const base = { calibrate: opts.calibrate, method: opts.method ?? 'minmax', percentile: opts.percentile, perTensor: opts.perTensor,
-    reduceRange, exclude: opts.exclude ?? [], minIntensity: 0, ranges };
+    reduceRange, exclude: opts.exclude ?? [], minIntensity: 0, ranges, ...(opts.data ? { data: opts.data } : {}) };
   opts.onStage?.('calibrating and quantizing');
   let internals: StaticInternals | undefined;
   const int8 = await quantizeStatic(model, { ...base, onInternals: (i) => (internals = i) });
@@ -152,7 +156,7 @@ async function analyzeLoaded(model: Model, opts: AnalyzeOptions, started: number
 
   const specs = inputSpecs(model.proto);
   const evalSource = opts.eval ?? opts.calibrate;
-  const { samples } = await readEvalSamples(evalSource, specs, opts.samples ?? 16);
+  const { samples } = await readEvalSamples(evalSource, specs, opts.samples ?? 16, undefined, { modelDir: dirname(model.file), ...opts.data });
 
   opts.onStage?.('one-shot: every unit quantized alone, in one run per sample');
   const probe = buildProbe(floatProto, units, variants);

@@ -16,6 +16,7 @@ import { loadModel } from '../onnx/load.js';
 import { inputSpecs } from '../quant/prepare.js';
 import { quantizeFile, type QuantizeFileOptions, type QuantizeFileResult } from '../quant/quantize-file.js';
 import { generatedFeeds } from '../data/generated-feeds.js';
+import type { DatasetOptions } from '../data/dataset.js';
 import { analyzeModel } from './analyze.js';
 import { Judge } from './judge.js';
 import { readEvalSamples, type EvalSample } from './samples.js';
@@ -79,7 +80,7 @@ export async function guardOutput(input: string, output: string, first: Quantize
     mkdirSync(join(work, name));
     return join(work, name, basename(output));
   };
-  const { samples, generated } = await guardSamples(input, guard.evalPath ?? opts.calibrate ?? opts.checkSamples, guard.samples ?? 8);
+  const { samples, generated } = await guardSamples(input, guard.evalPath ?? opts.calibrate ?? opts.checkSamples, guard.samples ?? 8, opts.data);
   const judge = await Judge.create(input, input, samples, { ...(guard.threads ? { threads: guard.threads } : {}), provider: 'cpu', latency: { minTimeMs: 400, minRuns: 10 } });
   const results: Array<{ m: GuardMeasurement; result: QuantizeFileResult; file: string }> = [];
   const measure = async (candidate: GuardMeasurement['candidate'], result: QuantizeFileResult, file: string, floatUnits?: string[]) => {
@@ -153,7 +154,7 @@ function compare(a: number[], b: number[]): number {
   return 0;
 }
 
-async function guardSamples(model: string, path: string | undefined, limit: number): Promise<{ samples: EvalSample[]; generated: boolean }> {
+async function guardSamples(model: string, path: string | undefined, limit: number, data?: DatasetOptions): Promise<{ samples: EvalSample[]; generated: boolean }> {
   const m = loadModel(model);
   let specs;
   try {
@@ -161,7 +162,7 @@ async function guardSamples(model: string, path: string | undefined, limit: numb
   } finally {
     m.close();
   }
-  if (path) return { samples: (await readEvalSamples(path, specs, limit)).samples, generated: false };
+  if (path) return { samples: (await readEvalSamples(path, specs, limit, undefined, { modelDir: dirname(model), ...data })).samples, generated: false };
   return { samples: [{ source: '(generated input)', feeds: generatedFeeds(specs) }], generated: true };
 }
 
@@ -173,7 +174,7 @@ async function guardSamples(model: string, path: string | undefined, limit: numb
  */
 async function blamedUnits(input: string, opts: QuantizeFileOptions, guard: GuardOptions, slower: boolean, infidel: boolean): Promise<string[]> {
   const a = await analyzeModel(input, {
-    calibrate: opts.calibrate!, ...(guard.evalPath ? { eval: guard.evalPath } : {}), method: opts.method, percentile: opts.percentile, perTensor: opts.perTensor,
+    calibrate: opts.calibrate!, ...(guard.evalPath ? { eval: guard.evalPath } : {}), method: opts.method, ...(opts.data ? { data: opts.data } : {}), percentile: opts.percentile, perTensor: opts.perTensor,
     reduceRange: opts.reduceRange, exclude: opts.exclude, samples: guard.samples ?? 8, exact: false, ...(guard.threads ? { threads: guard.threads } : {}),
   });
   const blamed = new Set<string>();

@@ -3,7 +3,7 @@
 // `limit` of them kept as feeds (a small subset: each is run many times).
 import type ort from 'onnxruntime-node';
 import { basename } from 'node:path';
-import { openDataset } from '../data/dataset.js';
+import { openDataset, type DatasetOptions } from '../data/dataset.js';
 import { toFeeds } from '../data/to-ort.js';
 import { validateSample, type InputSpec } from '../data/validate.js';
 import { UsageError } from '../errors.js';
@@ -16,14 +16,15 @@ export interface EvalSample {
 }
 
 export async function readEvalSamples(path: string, specs: readonly InputSpec[], limit: number,
-  labels?: ReadonlyMap<string, number | readonly number[]>): Promise<{ samples: EvalSample[]; total: number }> {
-  const dataset = openDataset(path, specs.map((s) => s.name));
+  labels?: ReadonlyMap<string, number | readonly number[]>, data: DatasetOptions = {}): Promise<{ samples: EvalSample[]; total: number }> {
+  const dataset = openDataset(path, [...specs], data);
   if (dataset.count === 0) throw new UsageError(`${path}: no samples`);
   const samples: EvalSample[] = [];
   for await (const sample of dataset.samples()) {
     if (samples.length >= limit) break;
     validateSample(sample, specs);
-    const label = labels?.get(basename(sample.source));
+    // A label file wins; else the label the dataset carries (sub-folder names).
+    const label = labels?.get(basename(sample.source)) ?? sample.label;
     samples.push({ source: sample.source, feeds: toFeeds(sample.inputs, specs.map((s) => s.name)), ...(label !== undefined ? { label } : {}) });
   }
   return { samples, total: dataset.count };

@@ -12,6 +12,7 @@
 // geometric steps (1, 2, 4, ...) until the budget is met, then bisected; then
 // the units taken out that cost almost nothing are put back one by one while
 // the budget holds.
+import { dirname } from 'node:path';
 import type { Model } from '../onnx/model.js';
 import { loadModel } from '../onnx/load.js';
 import type { ModelProto } from '../onnx/proto.js';
@@ -76,7 +77,7 @@ export async function searchQuantization(file: string, opts: SearchOptions): Pro
   const model = loadModel(file);
   try {
     // The judge first: it reads the samples and calls a --metric hook once, so their problems show before the analysis.
-    const { samples } = await readEvalSamples(opts.eval ?? opts.calibrate, inputSpecs(model.proto), opts.evalLimit ?? 1000, opts.labels);
+    const { samples } = await readEvalSamples(opts.eval ?? opts.calibrate, inputSpecs(model.proto), opts.evalLimit ?? 1000, opts.labels, { modelDir: dirname(file), ...opts.data });
     const judge = await Judge.create(file, file, samples, { ...(opts.threads ? { threads: opts.threads } : {}), provider: opts.provider ?? 'cpu', custom: opts.custom });
     try {
       const analysis = await analyzeModel(file, opts);
@@ -96,6 +97,7 @@ async function search(model: Model, analysis: Analysis, judge: Judge, opts: Sear
     const exclude = [...(opts.exclude ?? []), ...units.filter((u) => config[u.name] === 'float').flatMap((u) => u.nodes)];
     const q = await quantizeStatic(model, {
       calibrate: opts.calibrate, method: opts.method ?? 'minmax', percentile: opts.percentile, perTensor: opts.perTensor, reduceRange: opts.reduceRange ?? true,
+      ...(opts.data ? { data: opts.data } : {}),
       minIntensity: 0, ranges, exclude, weightOnlyNodes: units.filter((u) => config[u.name] === 'weight-only').map((u) => u.name),
       fullRangeNodes: units.filter((u) => config[u.name] === 'int8-w8').map((u) => u.name),
     });

@@ -9,8 +9,9 @@ import { CALIBRATION_METHODS, type CalibrationMethod } from '../calib/calibrate.
 import { formatAnalysis } from '../report/analysis-text.js';
 import { writeHtmlReport } from '../report/html-file.js';
 import { parseProviderList } from '../bench/providers.js';
+import { addDataOptions, dataSettings, type DataCliOptions } from './data-options.js';
 
-interface AnalyzeCliOptions {
+interface AnalyzeCliOptions extends DataCliOptions {
   calibrate?: string;
   eval?: string;
   method: string;
@@ -27,7 +28,7 @@ interface AnalyzeCliOptions {
 const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
 export function registerAnalyze(program: Command): void {
-  program
+  const command = program
     .command('analyze')
     .description('per layer: the accuracy each costs when quantized and the time it saves, measured on your samples')
     .argument('<model>', 'the float model')
@@ -41,8 +42,9 @@ export function registerAnalyze(program: Command): void {
     .option('--per-tensor', 'one scale per weight tensor')
     .option('--exclude <names>', 'node names or op types kept float', collect, [])
     .option('--json', 'print the analysis as JSON')
-    .option('--report <file.html>', 'also write a self-contained HTML report (per-layer chart)')
-    .action(async (model: string, opts: AnalyzeCliOptions) => {
+    .option('--report <file.html>', 'also write a self-contained HTML report (per-layer chart)');
+  // Images, audio and text are read as quantize --calibrate reads them (--preprocess, ...).
+  addDataOptions(command).action(async (model: string, opts: AnalyzeCliOptions) => {
       const analysis = await runAnalyze(model, opts);
       if (opts.json) process.stdout.write(`${JSON.stringify(analysisJson(analysis), null, 2)}\n`);
       else process.stdout.write(`${formatAnalysis(analysis)}\n`);
@@ -61,7 +63,7 @@ async function runAnalyze(model: string, opts: AnalyzeCliOptions): Promise<Analy
   if (opts.report && !/\.html?$/i.test(opts.report)) throw new UsageError(`--report ${opts.report}: analyze writes HTML (name the file .html)`);
   if (!opts.eval) process.stderr.write(`${chalk.yellow.bold('warning:')} no --eval: the calibration samples serve for evaluation too, so the result may flatter itself\n`);
   const analysis = await analyzeModel(model, {
-    calibrate: opts.calibrate, ...(opts.eval ? { eval: opts.eval } : {}), method: opts.method as CalibrationMethod, samples,
+    calibrate: opts.calibrate, ...(opts.eval ? { eval: opts.eval } : {}), method: opts.method as CalibrationMethod, samples, data: dataSettings(opts),
     ...(threads ? { threads } : {}), provider: providers[0]!, reduceRange: opts.reduceRange, perTensor: opts.perTensor, exclude: opts.exclude,
     onStage: (s) => (process.stderr.isTTY ? process.stderr.write(`${chalk.dim(`${s}…`)}\n`) : undefined),
   });

@@ -23,6 +23,7 @@ export const autoSearchStep: JobStep = {
       ...(q.percentile !== undefined ? { percentile: q.percentile } : {}), reduceRange: q.reduceRange ?? true, perTensor: q.perTensor,
       exclude: q.exclude, ...(a.threads ? { threads: a.threads } : {}), provider: a.providers?.[0] ?? 'cpu', maxAccuracyDrop: a.budget,
       ...(labels ? { labels } : {}), ...(custom ? { custom } : {}), ...(a.evalSamples ? { evalLimit: a.evalSamples } : {}),
+      ...(q.data ? { data: q.data } : {}),
     }));
     if (!result.search.met && !a.keepBest) throw new GateError(`${result.search.outcome}; nothing written (--keep-best writes it anyway)`);
     job.settings.quantize = { ...q, ...result.search.settings, minIntensity: 0 };
