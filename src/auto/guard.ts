@@ -100,13 +100,15 @@ export async function guardOutput(input: string, output: string, first: Quantize
     let reason = `kept: ${describe(m0)}`;
     let best = results[0]!;
     if ((slower || infidel) && guard.fallback !== false && first.report.mode !== 'weight-only') {
+      // The alternatives must not overwrite a --save-calibration table with their smaller plans' ranges.
+      const { saveCalibration: _saved, ...alternative } = opts;
       if (first.report.mode === 'static' && opts.calibrate) {
         guard.onStage?.('one-shot analysis: which units to keep float');
         const blamed = await blamedUnits(input, opts, guard, slower, infidel);
         if (blamed.length) {
           const file = place('blamed');
           try {
-            const r = await write(input, file, { ...opts, exclude: [...(opts.exclude ?? []), ...blamed] });
+            const r = await write(input, file, { ...alternative, exclude: [...(opts.exclude ?? []), ...blamed] });
             await measure('blamed units float', r, file, blamed);
           } catch (err) {
             if (!(err instanceof QuantizeError)) throw err; // nothing left to quantize, say: the other alternative remains
@@ -114,7 +116,7 @@ export async function guardOutput(input: string, output: string, first: Quantize
         }
       }
       const file = place('weight-only');
-      const r = await write(input, file, { ...opts, weightOnly: true });
+      const r = await write(input, file, { ...alternative, weightOnly: true });
       await measure('weight-only', r, file);
       // Fidelity first, then not slower, then the fastest.
       const score = (m: GuardMeasurement) => [m.cosine >= minCosine ? 1 : 0, m.speedupInterval.high >= 1 ? 1 : 0, m.cosine >= minCosine ? m.speedup : m.cosine];

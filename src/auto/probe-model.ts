@@ -174,7 +174,9 @@ export function topologicalOrder(nodes: NodeProto[], available: Set<string>): No
   const users = new Map<string, NodeProto[]>();
   const ready: NodeProto[] = [];
   for (const n of nodes) {
-    const missing = new Set((n.input ?? []).filter((i) => i && !available.has(i) && producer.has(i)));
+    // An If/Loop/Scan body may read outer tensors by name: those are inputs of the node too.
+    const reads = [...(n.input ?? []), ...subgraphReads(n)];
+    const missing = new Set(reads.filter((i) => i && !available.has(i) && producer.has(i)));
     waiting.set(n, missing.size);
     for (const i of missing) users.set(i, [...(users.get(i) ?? []), n]);
     if (missing.size === 0) ready.push(n);
@@ -192,5 +194,16 @@ export function topologicalOrder(nodes: NodeProto[], available: Set<string>): No
     }
   }
   if (out.length !== nodes.length) throw new Error('probe model: the graph has a cycle');
+  return out;
+}
+
+/** Names the subgraphs of a node (If/Loop/Scan bodies, nested) read. */
+function subgraphReads(node: NodeProto): string[] {
+  const out: string[] = [];
+  for (const a of node.attribute ?? []) {
+    for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) {
+      for (const n of g.node ?? []) out.push(...(n.input ?? []), ...subgraphReads(n));
+    }
+  }
   return out;
 }
