@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { DataType } from './dtypes.js';
 import { encodeModelChunks } from './encode-chunks.js';
 import { isExternal, type ExternalDataStore } from './external-data.js';
+import { isComputed } from './computed-tensor.js';
 import { ChunkedWriter, openForWrite, writeAtomically, writeParts } from './file-io.js';
 import { DataLocation, type ModelProto, type TensorProto } from './proto.js';
 import { tensorByteLength, tensorBytes, type TensorSource } from './tensor-data.js';
@@ -50,7 +51,7 @@ export function saveModel(model: ModelProto, file: string, options: SaveOptions 
     }
   }
   if (!external) {
-    const inlined = mapModelTensors(model, (t) => (isExternal(t) ? inlineTensor(t, tensorBytes(t, source)) : t));
+    const inlined = mapModelTensors(model, (t) => (isExternal(t) || isComputed(t) ? inlineTensor(t, tensorBytes(t, source)) : t));
     return writeAtomically([file], ([temp]) => {
       const bytes = writeChunks(temp!, inlined);
       return { file, bytes };
@@ -90,7 +91,7 @@ function writeChunks(path: string, model: ModelProto): number {
 export function inlineSizeEstimate(model: ModelProto): number {
   let size = encodeModelChunks(model).length;
   forEachModelTensor(model, (t) => {
-    if (isExternal(t)) size += (tensorByteLength(t) ?? 0) + 16;
+    if (isExternal(t) || isComputed(t)) size += (tensorByteLength(t) ?? 0) + 16;
   });
   return size;
 }
@@ -108,7 +109,7 @@ function externalizeTensor(t: TensorProto, side: ChunkedWriter, location: string
   const size = tensorByteLength(t);
   // Strings have no raw layout; they stay inline, like onnx's own saver does.
   if (size === undefined || t.dataType === DataType.STRING || t.dataType === DataType.UNDEFINED) return t;
-  if (size < threshold) return isExternal(t) ? inlineTensor(t, tensorBytes(t, source)) : t;
+  if (size < threshold) return isExternal(t) || isComputed(t) ? inlineTensor(t, tensorBytes(t, source)) : t;
   side.pad(size >= 1024 * 1024 ? 65536 : 16);
   const offset = side.position;
   if (isExternal(t)) {

@@ -14,6 +14,8 @@ import { generatedFeeds } from '../data/generated-feeds.js';
 import { inputSpecs } from './prepare.js';
 import { quantizeStatic, TOOL_VERSION, type StaticQuantizeOptions } from './quantize-static.js';
 import { quantizeWithoutCalibration } from './quantize-dynamic.js';
+import { quantizeNBits } from './nbits/quantize-nbits.js';
+import type { NBitsOptions } from './nbits/options.js';
 import { findRuntimeProblem, type RuntimeProblem } from './runtime-check.js';
 import type { QuantizeOutcome, QuantizeReport } from './report.js';
 
@@ -26,13 +28,17 @@ export interface QuantizeOptions extends Omit<StaticQuantizeOptions, 'calibrate'
   maxFallbacks?: number;
   /** Samples to run the check on when there are no calibration samples (the evaluation set, say). */
   checkSamples?: string;
+  /** Low-bit weights (MatMulNBits, bnb4, INT4 DequantizeLinear) instead of INT8; `calibrate` then feeds GPTQ. */
+  nbits?: NBitsOptions;
 }
 
 /** One quantization with the given nodes kept float; metadata stamped. */
 export async function quantizeOnce(model: Model, opts: QuantizeOptions, exclude: string[]): Promise<QuantizeOutcome> {
-  const outcome = opts.calibrate && !opts.weightOnly
-    ? await quantizeStatic(model, { ...opts, calibrate: opts.calibrate, exclude })
-    : await quantizeWithoutCalibration(model, { ...opts, exclude });
+  const outcome = opts.nbits
+    ? await quantizeNBits(model, { ...opts.nbits, calibrate: opts.nbits.calibrate ?? opts.calibrate, exclude, onProgress: opts.nbits.onProgress ?? opts.onProgress })
+    : opts.calibrate && !opts.weightOnly
+      ? await quantizeStatic(model, { ...opts, calibrate: opts.calibrate, exclude })
+      : await quantizeWithoutCalibration(model, { ...opts, exclude });
   stampMetadata(outcome.proto, outcome.report, opts, exclude);
   return outcome;
 }
@@ -41,7 +47,7 @@ function stampMetadata(proto: ModelProto, r: QuantizeReport, opts: QuantizeOptio
   proto.metadataProps = [...(proto.metadataProps ?? []).filter((e) => e.key !== 'onnx-quantize'), {
     key: 'onnx-quantize',
     value: JSON.stringify({ version: TOOL_VERSION, mode: r.mode, samples: r.samples, perChannel: r.perChannel,
-      reduceRange: opts.reduceRange ?? true, weights: 'int8',
+      reduceRange: opts.reduceRange ?? true, weights: r.weightFormat ?? 'int8', ...(r.mode === 'low-bit' ? { settings: r.modeReason } : {}),
       activations: r.mode === 'static' ? 'uint8' : r.mode === 'dynamic' ? 'uint8 per call' : 'float', exclude }),
   }];
 }
