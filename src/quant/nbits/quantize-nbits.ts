@@ -124,7 +124,7 @@ export function assertNoSubByteOutputs(proto: ModelProto, file: string): void {
     const producer = producers.get(v.name ?? '');
     const subByteOp = producer && ['QuantizeLinear', 'Cast'].includes(producer.opType ?? '') && (producer.attribute ?? []).some((a) => (a.name === 'output_dtype' || a.name === 'to') && SUB_BYTE.has(int64ToNumber(a.i ?? 0)));
     if (SUB_BYTE.has(declared) || subByteInits.has(v.name) || subByteOp) {
-      throw new RuntimeFailure(`${file}: graph output '${v.name}' would be a ${dtypeName(declared || DataType.INT4)} tensor, which onnxruntime-node cannot return (it aborts the process): refusing to write it`);
+      throw new RuntimeFailure(`${file}: graph output '${v.name}' would be of type ${dtypeName(declared || DataType.INT4)}, which onnxruntime-node cannot return (it aborts the process): refusing to write it`);
     }
   }
 }
