@@ -54,7 +54,7 @@ export async function quantizeFile(input: string, output: string, opts: Quantize
       const attempt = await stage(exclude);
       // The input's buffer is unreachable now; free it before ONNX Runtime loads the output.
       await releaseMemory();
-      const problem = await findRuntimeProblem(staged, staged, check!.feeds, attempt.origin);
+      const problem = await findRuntimeProblem(staged, staged, check!.feeds, attempt.origin, { prepack: !!opts.nbits });
       return { result: attempt, problem: await excuseGeneratedInput(problem, check!, input) };
     });
     // Side file first, model last: the model never points at a missing side file.

@@ -146,7 +146,7 @@ export async function quantizeModel(model: Model, opts: QuantizeOptions): Promis
   const check = checkInput(model, opts);
   const outcome = await withFallbacks(model.file, opts, async (exclude) => {
     const o = await quantizeOnce(model, opts, exclude);
-    const problem = await findRuntimeProblem(o.proto, model.file, check.feeds, o.origin);
+    const problem = await findRuntimeProblem(o.proto, model.file, check.feeds, o.origin, { prepack: !!opts.nbits });
     return { result: o, problem: await excuseGeneratedInput(problem, check, model.file) };
   });
   if (check.note) outcome.report.notes.push(check.note);

@@ -21,6 +21,7 @@
 //   (C's roundf), not half to even.
 import { DataType } from '../../onnx/dtypes.js';
 import { float32ToHalfBits, halfBitsToFloat32 } from '../../onnx/float16.js';
+import { nbitsKernels } from './wasm-nbits.js';
 
 export type NBits = 2 | 4 | 8;
 
@@ -49,6 +50,7 @@ export interface BlockQuantized {
 }
 
 export const kBlocksOf = (k: number, blockSize: number): number => Math.ceil(k / blockSize);
+
 export const defaultZeroPoint = (bits: number): number => 1 << (bits - 1);
 
 /** The value a scale has once stored in `scaleType` (FLOAT16 rounds). */
@@ -88,28 +90,49 @@ export function quantizeOne(x: number, reciprocal: number, zeroPoint: number, qm
 
 export const reciprocalOf = (scale: number): number => (scale !== 0 ? Math.fround(1 / scale) : 0);
 
-function allocate(k: number, n: number, spec: BlockSpec): BlockQuantized {
+function allocate(k: number, n: number, spec: BlockSpec, withCodes = true): BlockQuantized {
   const kBlocks = kBlocksOf(k, spec.blockSize);
   return {
     k, n, bits: spec.bits, blockSize: spec.blockSize, kBlocks,
-    codes: new Uint8Array(n * kBlocks * spec.blockSize),
+    codes: new Uint8Array(withCodes ? n * kBlocks * spec.blockSize : 0),
     scales: new Float32Array(n * kBlocks),
     zeroPoints: spec.symmetric ? null : new Uint8Array(n * kBlocks),
   };
 }
 
+/** Fills reciprocal scales and zero points from block ranges, storing scales (and integer zero points) at [index(i)]. */
+function fillParams(mins: Float32Array, maxs: Float32Array, count: number, spec: BlockSpec, out: BlockQuantized,
+  index: (i: number) => number, recips: Float32Array, zpv: Float32Array): void {
+  const zps = out.zeroPoints as Uint8Array | null;
+  for (let i = 0; i < count; i++) {
+    const p = blockParams(mins[i]!, maxs[i]!, spec);
+    const at = index(i);
+    out.scales[at] = p.scale;
+    if (zps) zps[at] = p.zeroPoint;
+    recips[i] = reciprocalOf(p.scale);
+    zpv[i] = p.zeroPoint;
+  }
+}
+
 /**
  * Round-to-nearest quantization of a MatMul weight `w` laid out [K, N] (row
- * major, K the reduction axis). Works a block row (blockSize rows of K) at a
- * time over contiguous memory: per-column min/max, then the codes.
+ * major, K the reduction axis), a block row (blockSize rows of K) at a time
+ * over contiguous memory: per-column min/max, then the codes. The ranges take
+ * 0 in (ORT's quantizer pads the last block with zeros, and widens the range
+ * to hold 0 with zero points; for a symmetric block's signed extreme it
+ * changes nothing). WebAssembly SIMD does both passes where available.
  */
 export function quantizeKMajor(w: Float32Array, k: number, n: number, spec: BlockSpec): BlockQuantized {
-  const out = allocate(k, n, spec);
-  const { codes, scales, kBlocks } = out;
-  const zps = out.zeroPoints as Uint8Array | null;
+  const wasm = nbitsKernels();
+  const out = allocate(k, n, spec, !wasm);
+  const { codes, kBlocks } = out;
   const bs = spec.blockSize;
   const kPad = kBlocks * bs;
   const qmax = (1 << spec.bits) - 1;
+  if (wasm) {
+    out.codes = wasm.matrixCodes(w, k, n, bs, qmax, (b, mins, maxs, recips, zps) => fillParams(mins, maxs, n, spec, out, (c) => c * kBlocks + b, recips, zps));
+    return out;
+  }
   const mn = new Float32Array(n);
   const mx = new Float32Array(n);
   const recip = new Float32Array(n);
@@ -117,8 +140,8 @@ export function quantizeKMajor(w: Float32Array, k: number, n: number, spec: Bloc
   for (let b = 0; b < kBlocks; b++) {
     const r0 = b * bs;
     const r1 = Math.min(r0 + bs, k);
-    mn.fill(Infinity);
-    mx.fill(-Infinity);
+    mn.fill(0);
+    mx.fill(0);
     for (let r = r0; r < r1; r++) {
       const row = r * n;
       for (let c = 0; c < n; c++) {
@@ -127,25 +150,12 @@ export function quantizeKMajor(w: Float32Array, k: number, n: number, spec: Bloc
         if (v > mx[c]!) mx[c] = v;
       }
     }
-    for (let c = 0; c < n; c++) {
-      // Padding rows are zeros in ORT's quantizer: they widen the range to hold 0 (already implied with zero points).
-      let lo = mn[c]!;
-      let hi = mx[c]!;
-      if (r1 - r0 < bs) {
-        lo = Math.min(lo, 0);
-        hi = Math.max(hi, 0);
-      }
-      const p = blockParams(lo, hi, spec);
-      scales[c * kBlocks + b] = p.scale;
-      if (zps) zps[c * kBlocks + b] = p.zeroPoint;
-      recip[c] = reciprocalOf(p.scale);
-      zpv[c] = p.zeroPoint;
-    }
+    fillParams(mn, mx, n, spec, out, (c) => c * kBlocks + b, recip, zpv);
     for (let r = r0; r < r1; r++) {
       const row = r * n;
       for (let c = 0; c < n; c++) codes[c * kPad + r] = quantizeOne(w[row + c]!, recip[c]!, zpv[c]!, qmax);
     }
-    for (let r = r1; r < r0 + bs; r++) for (let c = 0; c < n; c++) codes[c * kPad + r] = zpv[c]!;
+    for (let c = 0; c < n; c++) codes.fill(zpv[c]!, c * kPad + r1, c * kPad + r0 + bs);
   }
   return out;
 }
@@ -153,32 +163,50 @@ export function quantizeKMajor(w: Float32Array, k: number, n: number, spec: Bloc
 /**
  * The same for a matrix laid out [N, K] (each row's K values contiguous): an
  * embedding table quantized along its hidden axis, or a transposed weight.
+ * Rows are padded with zeros to whole blocks, as ORT pads.
  */
 export function quantizeNMajor(w: Float32Array, n: number, k: number, spec: BlockSpec): BlockQuantized {
   const out = allocate(k, n, spec);
-  const { codes, scales, kBlocks } = out;
-  const zps = out.zeroPoints as Uint8Array | null;
+  const { codes, kBlocks } = out;
   const bs = spec.blockSize;
   const kPad = kBlocks * bs;
   const qmax = (1 << spec.bits) - 1;
-  for (let row = 0; row < n; row++) {
-    for (let b = 0; b < kBlocks; b++) {
-      const s0 = row * k + b * bs;
-      const len = Math.min(bs, k - b * bs);
-      let lo = len < bs ? 0 : Infinity;
-      let hi = len < bs ? 0 : -Infinity;
-      for (let i = 0; i < len; i++) {
-        const v = w[s0 + i]!;
+  const wasm = nbitsKernels();
+  // A batch of rows at a time through the kernels: about a million values.
+  const batch = Math.max(1, Math.floor((1 << 20) / kPad));
+  const padded = new Float32Array(batch * kPad);
+  const mn = new Float32Array(batch * kBlocks);
+  const mx = new Float32Array(batch * kBlocks);
+  const recip = new Float32Array(batch * kBlocks);
+  const zpv = new Float32Array(batch * kBlocks);
+  for (let row0 = 0; row0 < n; row0 += batch) {
+    const rows = Math.min(batch, n - row0);
+    const blocks = rows * kBlocks;
+    if (kPad === k) padded.set(w.subarray(row0 * k, (row0 + rows) * k));
+    else for (let r = 0; r < rows; r++) {
+      padded.set(w.subarray((row0 + r) * k, (row0 + r + 1) * k), r * kPad);
+      padded.fill(0, r * kPad + k, (r + 1) * kPad);
+    }
+    const target = codes.subarray(row0 * kPad, (row0 + rows) * kPad);
+    const params = (recips: Float32Array, zps: Float32Array): void => fillParams(mn, mx, blocks, spec, out, (i) => row0 * kBlocks + i, recips, zps);
+    if (wasm) {
+      wasm.blockRuns(padded, blocks, bs, mn, mx, params, qmax, target);
+      continue;
+    }
+    for (let b = 0; b < blocks; b++) {
+      let lo = 0;
+      let hi = 0;
+      for (let i = b * bs; i < (b + 1) * bs; i++) {
+        const v = padded[i]!;
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
-      const p = blockParams(lo, hi, spec);
-      scales[row * kBlocks + b] = p.scale;
-      if (zps) zps[row * kBlocks + b] = p.zeroPoint;
-      const recip = reciprocalOf(p.scale);
-      const d0 = row * kPad + b * bs;
-      for (let i = 0; i < len; i++) codes[d0 + i] = quantizeOne(w[s0 + i]!, recip, p.zeroPoint, qmax);
-      for (let i = len; i < bs; i++) codes[d0 + i] = p.zeroPoint;
+      mn[b] = lo;
+      mx[b] = hi;
+    }
+    params(recip, zpv);
+    for (let b = 0; b < blocks; b++) {
+      for (let i = b * bs; i < (b + 1) * bs; i++) target[i] = quantizeOne(padded[i]!, recip[b]!, zpv[b]!, qmax);
     }
   }
   return out;
