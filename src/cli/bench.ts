@@ -3,8 +3,7 @@
 // start here; a table on stdout (or JSON with --json), Markdown or JSON with
 // --report, and exit code 3 when a gate (--max-accuracy-drop, --min-speedup)
 // is not met.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import chalk from 'chalk';
 import cliProgress from 'cli-progress';
@@ -17,11 +16,14 @@ import type { InputSpec } from '../data/validate.js';
 import { loadModel } from '../onnx/load.js';
 import { benchModels, type BenchOptions, type BenchProgress, type BenchReport } from '../bench/bench.js';
 import { gateFailure } from '../bench/gates.js';
-import { loadMetric } from '../bench/metric-hook.js';
+import { buildBenchSettings, type BenchSettings } from '../bench/settings.js';
+import { labelsFileFor, readLabels } from '../data/labels.js';
+import { writeReport } from '../report/write-report.js';
 import { parseProviderList } from '../bench/providers.js';
 import type { SampleSource } from '../bench/compare.js';
 import { formatBench } from '../report/bench-text.js';
-import { formatBenchMarkdown } from '../report/bench-markdown.js';
+
+export { readLabels, writeReport, type BenchSettings };
 
 export interface BenchCliOptions {
   data?: string;
@@ -81,40 +83,26 @@ export function addBenchOptions(command: Command): Command {
     .option('--min-speedup <y>', 'exit 3 if the speed-up (median original / median quantized) is below y on any provider or batch size');
 }
 
-/** What benchModels takes from the command line (everything but the models and the samples). */
-export type BenchSettings = Omit<BenchOptions, 'original' | 'quantized' | 'dataset' | 'dataSource' | 'labels' | 'labelsFile' | 'onProgress'>;
-
 /**
  * The bench options of a command line, checked (UsageError for a bad value)
  * and the --metric module loaded.
  */
 export async function benchSettings(opts: BenchCliOptions): Promise<BenchSettings> {
-  const threads = optionalInt(opts.threads, '--threads', 1);
-  const batch = optionalInt(opts.batch, '--batch', 1);
-  const batchSizes = opts.batchSizes === undefined ? undefined : parseBatchSizes(opts.batchSizes);
-  const pricePerHour = optionalNumber(opts.pricePerHour, '--price-per-hour', (x) => x > 0, 'a price > 0');
-  const maxAccuracyDrop = optionalNumber(opts.maxAccuracyDrop, '--max-accuracy-drop', (x) => x >= 0, 'a number >= 0');
-  const minSpeedup = optionalNumber(opts.minSpeedup, '--min-speedup', (x) => x > 0, 'a number > 0');
-  const warmupRuns = optionalInt(opts.warmup, '--warmup', 0) ?? 5;
-  const minRuns = optionalInt(opts.runs, '--runs', 1) ?? 20;
-  const minTimeMs = optionalNumber(opts.minTime, '--min-time', (x) => x >= 0, 'milliseconds >= 0') ?? 1000;
-  const memoryRuns = optionalInt(opts.memoryRuns, '--memory-runs', 1) ?? 10;
-  const providers = opts.providers === undefined ? undefined : parseProviderList(opts.providers);
-  const metric = opts.metric ? await loadMetric(opts.metric) : undefined;
-  return {
-    ...(providers ? { providers } : {}),
-    ...(threads !== undefined ? { threads } : {}),
-    ...(batch !== undefined ? { batch } : {}),
-    ...(batchSizes ? { batchSizes } : {}),
-    ...(pricePerHour !== undefined ? { pricePerHour } : {}),
-    latency: { warmupRuns, minRuns, minTimeMs },
-    ...(metric ? { metric } : {}),
-    memory: opts.memory === false ? false : { runs: memoryRuns },
-    gates: {
-      ...(maxAccuracyDrop !== undefined ? { maxAccuracyDrop } : {}),
-      ...(minSpeedup !== undefined ? { minSpeedup } : {}),
-    },
-  };
+  return buildBenchSettings({
+    ...(opts.providers === undefined ? {} : { providers: parseProviderList(opts.providers) }),
+    threads: optionalInt(opts.threads, '--threads', 1),
+    batch: optionalInt(opts.batch, '--batch', 1),
+    batchSizes: opts.batchSizes === undefined ? undefined : parseBatchSizes(opts.batchSizes),
+    pricePerHour: optionalNumber(opts.pricePerHour, '--price-per-hour', (x) => x > 0, 'a price > 0'),
+    maxAccuracyDrop: optionalNumber(opts.maxAccuracyDrop, '--max-accuracy-drop', (x) => x >= 0, 'a number >= 0'),
+    minSpeedup: optionalNumber(opts.minSpeedup, '--min-speedup', (x) => x > 0, 'a number > 0'),
+    warmup: optionalInt(opts.warmup, '--warmup', 0),
+    runs: optionalInt(opts.runs, '--runs', 1),
+    minTime: optionalNumber(opts.minTime, '--min-time', (x) => x >= 0, 'milliseconds >= 0'),
+    memory: opts.memory,
+    memoryRuns: optionalInt(opts.memoryRuns, '--memory-runs', 1),
+    metric: opts.metric,
+  });
 }
 
 /** Runs the bench command: parse, measure, print, write the report, apply the gates. */
@@ -132,7 +120,7 @@ export async function runBench(original: string, quantized: string, opts: BenchC
     dataset = [generatedSample(await sessionInputSpecs(original))];
     dataSource = 'generated';
   }
-  const labelsFile = opts.labels ?? (opts.data && existsSync(join(opts.data, 'labels.json')) ? join(opts.data, 'labels.json') : undefined);
+  const labelsFile = labelsFileFor(opts.data, opts.labels);
   const labels = readLabels(labelsFile);
   return benchAndPrint({ ...settings, original, quantized, dataset, dataSource, ...(labels ? { labels, labelsFile } : {}) },
     { json: opts.json === true, ...(opts.report ? { report: opts.report } : {}) });
@@ -157,15 +145,6 @@ export async function benchAndPrint(options: BenchOptions, output: { json?: bool
   const failure = gateFailure(report.gates);
   if (failure) throw new GateError(failure);
   return report;
-}
-
-/** Writes the report (Markdown, or JSON for *.json) through a temporary file, so a reader never sees half of it. */
-export function writeReport(file: string, report: BenchReport): void {
-  const text = file.toLowerCase().endsWith('.json') ? `${JSON.stringify(report, null, 2)}\n` : formatBenchMarkdown(report);
-  if (!existsSync(dirname(file) || '.')) throw new UsageError(`--report ${file}: the folder ${dirname(file)} does not exist`);
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, file);
 }
 
 /** The model's graph inputs that are not initializers, in order. */
@@ -198,27 +177,6 @@ async function sessionInputSpecs(file: string): Promise<InputSpec[]> {
   }
 }
 
-export function readLabels(file: string | undefined): Map<string, number | number[]> | undefined {
-  if (!file) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${file}: cannot read labels (${(err as Error).message})`);
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new UsageError(`${file}: labels must be a JSON object {"sample.npz": classIndex}`);
-  }
-  const map = new Map<string, number | number[]>();
-  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-    const ok = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-    if (ok(v)) map.set(k, v);
-    else if (Array.isArray(v) && v.every(ok)) map.set(k, v);
-    else throw new UsageError(`${file}: label of '${k}' must be a class index (an integer >= 0) or a list of them`);
-  }
-  return map;
-}
-
 export function parseBatchSizes(text: string): number[] {
   const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (parts.length === 0) throw new UsageError('--batch-sizes: give one or more batch sizes, e.g. 1,8,32');
@@ -230,14 +188,14 @@ export function parseBatchSizes(text: string): number[] {
   return [...new Set(sizes)];
 }
 
-function optionalInt(value: string | undefined, name: string, min: number): number | undefined {
+export function optionalInt(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!(value.trim() !== '' && Number.isInteger(n) && n >= min)) throw new UsageError(`${name} must be an integer >= ${min} (got '${value}')`);
   return n;
 }
 
-function optionalNumber(value: string | undefined, name: string, ok: (x: number) => boolean, what: string): number | undefined {
+export function optionalNumber(value: string | undefined, name: string, ok: (x: number) => boolean, what: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!(value.trim() !== '' && Number.isFinite(n) && ok(n))) throw new UsageError(`${name} must be ${what} (got '${value}')`);
