@@ -12,28 +12,42 @@ import { toFeeds } from '../data/to-ort.js';
 import { exposeTensors, type CalibrationSession } from './calibrate.js';
 
 export interface SecondMoments {
-  /** K x K, row major, symmetric. */
+  /** K x K, row major, symmetric (emptied once `factor` is computed from it). */
   h: Float64Array;
   k: number;
   /** Rows (tokens) folded in. */
   rows: number;
+  /** What GPTQ derives from H (the inverse's Cholesky factor), set by its first user. */
+  factor?: { u: Float64Array; dead: Uint8Array };
 }
 
-/** Adds X^T X of `x` ([rows, k], row major) to `h` (upper triangle computed, mirrored by `mirror`). */
+/** Adds X^T X of `x` ([rows, k], row major) to the upper triangle of `h` (`mirror` fills the lower one). */
 export function accumulateXtX(h: Float64Array, x: Float32Array, k: number): number {
   const rows = Math.floor(x.length / k);
-  // Blocks of rows keep the K-wide slices in cache while the K x K triangle is swept.
-  const tile = 16;
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    const r1 = Math.min(r0 + tile, rows);
+  // Four rows at a time: one read and write of H per four products.
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const x0 = r * k;
+    const x1 = x0 + k;
+    const x2 = x1 + k;
+    const x3 = x2 + k;
     for (let a = 0; a < k; a++) {
+      const a0 = x[x0 + a]!;
+      const a1 = x[x1 + a]!;
+      const a2 = x[x2 + a]!;
+      const a3 = x[x3 + a]!;
+      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
       const ha = a * k;
-      for (let r = r0; r < r1; r++) {
-        const xa = x[r * k + a]!;
-        if (xa === 0) continue;
-        const xr = r * k;
-        for (let b = a; b < k; b++) h[ha + b]! += xa * x[xr + b]!;
-      }
+      for (let b = a; b < k; b++) h[ha + b]! += a0 * x[x0 + b]! + a1 * x[x1 + b]! + a2 * x[x2 + b]! + a3 * x[x3 + b]!;
+    }
+  }
+  for (; r < rows; r++) {
+    const xr = r * k;
+    for (let a = 0; a < k; a++) {
+      const xa = x[xr + a]!;
+      if (xa === 0) continue;
+      const ha = a * k;
+      for (let b = a; b < k; b++) h[ha + b]! += xa * x[xr + b]!;
     }
   }
   return rows;

@@ -8,7 +8,12 @@ import { generatedFeeds } from '../../src/data/generated-feeds.js';
 import { loadModel } from '../../src/onnx/load.js';
 import { inputSpecs } from '../../src/quant/prepare.js';
 
-const file = process.argv[2]!;
-const session = await ort.InferenceSession.create(file, { logSeverityLevel: 3 });
-const outputs = await session.run(generatedFeeds(inputSpecs(loadModel(file).proto)));
-process.stdout.write(`${JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, t.type])))}\n`);
+// `node --test dist/test/` runs every file under test/, this one too, without an argument: nothing to do then.
+const file = process.argv[2];
+if (file) await runModel(file);
+
+async function runModel(file: string): Promise<void> {
+  const session = await ort.InferenceSession.create(file, { logSeverityLevel: 3 });
+  const outputs = await session.run(generatedFeeds(inputSpecs(loadModel(file).proto)));
+  process.stdout.write(`${JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, t.type])))}\n`);
+}

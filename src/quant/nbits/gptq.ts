@@ -42,62 +42,61 @@ export function choleskyLower(a: Float64Array, k: number): boolean {
   return true;
 }
 
-/** H^-1 from its lower Cholesky factor L (H = L L^T): L^-1, then (L^-1)^T L^-1. */
-function inverseFromCholesky(l: Float64Array, k: number): Float64Array {
-  const inv = new Float64Array(k * k); // L^-1, lower triangular
-  for (let j = 0; j < k; j++) {
-    inv[j * k + j] = 1 / l[j * k + j]!;
-    for (let i = j + 1; i < k; i++) {
-      let s = 0;
-      for (let p = j; p < i; p++) s -= l[i * k + p]! * inv[p * k + j]!;
-      inv[i * k + j] = s / l[i * k + i]!;
-    }
-  }
-  const h = new Float64Array(k * k);
+/** L^-1 of a lower-triangular L, row by row (each row a combination of the rows above: contiguous reads). */
+function invertLower(l: Float64Array, k: number): Float64Array {
+  const x = new Float64Array(k * k);
+  const acc = new Float64Array(k);
   for (let i = 0; i < k; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let p = i; p < k; p++) s += inv[p * k + i]! * inv[p * k + j]!;
-      h[i * k + j] = s;
-      h[j * k + i] = s;
+    acc.fill(0, 0, i);
+    for (let p = 0; p < i; p++) {
+      const c = l[i * k + p]!;
+      if (c === 0) continue;
+      const row = p * k;
+      for (let j = 0; j <= p; j++) acc[j]! += c * x[row + j]!;
     }
+    const d = l[i * k + i]!;
+    for (let j = 0; j < i; j++) x[i * k + j] = -acc[j]! / d;
+    x[i * k + i] = 1 / d;
   }
-  return h;
+  return x;
 }
 
 /**
  * U, the upper Cholesky factor of the dampened H^-1 (H^-1 = U^T U), as GPTQ
  * uses it; `dead` lists the rows no sample activated. H is not modified.
+ * With P the index reversal: if P H P = L L^T, then H^-1 = U^T U for
+ * U = P L^-1 P: one Cholesky and one triangular inverse.
  */
 export function inverseHessianFactor(hessian: Float64Array, k: number, dampPercent = 0.01): { u: Float64Array; dead: Uint8Array } {
-  const h = Float64Array.from(hessian);
   const dead = new Uint8Array(k);
   let mean = 0;
   for (let i = 0; i < k; i++) {
-    if (h[i * k + i] === 0) {
-      dead[i] = 1;
-      h[i * k + i] = 1;
-    }
-    mean += h[i * k + i]!;
+    if (hessian[i * k + i] === 0) dead[i] = 1;
+    mean += dead[i] ? 1 : hessian[i * k + i]!;
   }
   mean /= k;
   // More dampening until H is positive definite (a rank-deficient H with few samples).
   for (let damp = dampPercent * mean; ; damp *= 10) {
-    const a = Float64Array.from(h);
-    for (let i = 0; i < k; i++) a[i * k + i]! += damp;
+    const a = new Float64Array(k * k);
+    for (let i = 0; i < k; i++) {
+      const src = (k - 1 - i) * k;
+      for (let j = 0; j < k; j++) a[i * k + j] = hessian[src + (k - 1 - j)]!;
+      a[i * k + i] = (dead[k - 1 - i] ? 1 : a[i * k + i]!) + damp;
+    }
     if (!choleskyLower(a, k)) continue;
-    const hinv = inverseFromCholesky(a, k);
-    // Upper factor of H^-1: the lower Cholesky factor of H^-1, transposed.
-    if (!choleskyLower(hinv, k)) continue;
+    const x = invertLower(a, k);
     const u = new Float64Array(k * k);
-    for (let i = 0; i < k; i++) for (let j = 0; j <= i; j++) u[j * k + i] = hinv[i * k + j]!;
+    for (let i = 0; i < k; i++) for (let j = i; j < k; j++) u[i * k + j] = x[(k - 1 - i) * k + (k - 1 - j)]!;
     return { u, dead };
   }
 }
 
-/** GPTQ of a MatMul weight laid out [K, N] with the Hessian of its input (K x K, row major). */
-export function quantizeGptqKMajor(w: Float32Array, k: number, n: number, hessian: Float64Array, opts: GptqOptions): BlockQuantized {
-  const { u, dead } = inverseHessianFactor(hessian, k, opts.dampPercent ?? 0.01);
+/** The factor GPTQ works with, or the Hessian to compute it from (MatMuls that share an input share it). */
+export type HessianOrFactor = Float64Array | { u: Float64Array; dead: Uint8Array };
+
+/** GPTQ of a MatMul weight laid out [K, N] with the Hessian of its input (K x K, row major) or its factor. */
+export function quantizeGptqKMajor(w: Float32Array, k: number, n: number, hessian: HessianOrFactor, opts: GptqOptions): BlockQuantized {
+  const { u, dead } = hessian instanceof Float64Array ? inverseHessianFactor(hessian, k, opts.dampPercent ?? 0.01) : hessian;
   const bs = opts.blockSize;
   const kBlocks = Math.ceil(k / bs);
   const kPad = kBlocks * bs;

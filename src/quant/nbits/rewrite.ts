@@ -22,7 +22,7 @@ import type { NodeProto, TensorProto } from '../../onnx/proto.js';
 import type { SecondMoments } from '../../calib/second-moments.js';
 import { quantizeKMajor, quantizeNMajor, type BlockQuantized, type BlockSpec } from './blocks.js';
 import { BNB4_QUANT_TYPE, quantizeBnb4NMajor } from './bnb4.js';
-import { quantizeGptqKMajor } from './gptq.js';
+import { inverseHessianFactor, quantizeGptqKMajor } from './gptq.js';
 import { quantizeHqqNMajor, transposeKN } from './hqq.js';
 import type { ResolvedNBitsOptions } from './options.js';
 import { packGatherData, packMatMulNBitsWeight, packQdqInt4, packZeroPoints } from './pack.js';
@@ -80,7 +80,13 @@ export function rewriteNBits(ctx: RewriteContext, candidates: Candidate[]): Rewr
     const { data, kMajor } = readMatrix(ctx.model, c.weight);
     const s = spec(c.floatType);
     const h = opts.algorithm === 'gptq' ? ctx.moments?.get(c.node.input![0]!) : undefined;
-    if (h) return quantizeGptqKMajor(kMajor ? data : transposeKN(data, c.n, c.k), c.k, c.n, h.h, { ...s, dampPercent: opts.dampPercent });
+    if (h) {
+      // MatMuls reading the same input (Q, K, V projections) share the inverse Hessian's factor:
+      // computed once, it replaces the Hessian (the same size), which is not needed after.
+      h.factor ??= inverseHessianFactor(h.h, h.k, opts.dampPercent);
+      h.h = new Float64Array(0);
+      return quantizeGptqKMajor(kMajor ? data : transposeKN(data, c.n, c.k), c.k, c.n, h.factor, { ...s, dampPercent: opts.dampPercent });
+    }
     if (opts.algorithm === 'hqq') {
       return quantizeHqqNMajor(kMajor ? transposeKN(data, c.k, c.n) : data, c.n, c.k, { bits: opts.bits, blockSize: opts.blockSize, scaleType: c.floatType, integerZeroPoints: integerZp });
     }
