@@ -71,7 +71,7 @@ const initializerTypes = (p: ModelProto): Map<string, number> => new Map((p.grap
 
 test('q4 (MatMulNBits, block 32, symmetric): every MatMul with a weight rewritten, the tied head read through its Transpose, K 100 padded, float weights gone', async () => {
   const g = tinyLm(1);
-  const r = await quantizeAndRun('q4', g, { bits: 4 });
+  const r = await quantizeAndRun('q4', g, { bits: 4, symmetric: true });
   assert.deepEqual(r.quantized, { MatMulNBits: 5 });
   assert.equal(ops(r.proto).filter((o) => o === 'MatMulNBits').length, 5);
   assert.ok(!ops(r.proto).includes('MatMul') && !ops(r.proto).includes('Transpose'), 'no float MatMul or head Transpose left');
@@ -80,7 +80,8 @@ test('q4 (MatMulNBits, block 32, symmetric): every MatMul with a weight rewritte
   assert.equal(types.get('wte'), DataType.FLOAT, 'the table stays float for the embedding lookup');
   const fc2 = r.proto.graph!.node!.find((n) => n.name === 'h0_fc2')!;
   const attr = (n: string) => int64ToNumber(fc2.attribute!.find((a) => a.name === n)!.i!);
-  assert.deepEqual([attr('K'), attr('N'), attr('bits'), attr('block_size')], [100, 64, 4, 32]);
+  assert.deepEqual([attr('K'), attr('N'), attr('bits'), attr('block_size'), attr('accuracy_level')], [100, 64, 4, 32, 4]);
+  assert.ok(!(r.proto.graph!.initializer ?? []).some((t) => /_zero_points/.test(t.name ?? '')), 'symmetric: no zero points');
   assert.ok(r.notes.some((n) => /not a multiple of the block size 32/.test(n) && /h0_fc2/.test(n)), 'the padding is reported');
   assert.ok(r.cosine > 0.98, `cosine ${r.cosine}`);
 });
@@ -143,12 +144,12 @@ test('FP16 model: MatMulNBits with float16 scales, logits stay float16', async (
   assert.ok(r.cosine > 0.98, `cosine ${r.cosine}`);
 });
 
-test('HQQ (data-free): float zero points in the model\'s float type, lower error than round to nearest with zero points', async () => {
+test('HQQ-style (data-free): packed integer zero points, lower error than round to nearest with zero points', async () => {
   const g = tinyLm(7, { tied: false });
   const rtn = await quantizeAndRun('rtn-asym', g, { bits: 4, symmetric: false });
   const hqq = await quantizeAndRun('hqq', g, { bits: 4, algorithm: 'hqq' });
   const zps = (hqq.proto.graph!.initializer ?? []).filter((t) => (t.name ?? '').endsWith('_zero_points'));
-  assert.ok(zps.length === 5 && zps.every((t) => t.dataType === DataType.FLOAT));
+  assert.ok(zps.length === 5 && zps.every((t) => t.dataType === DataType.UINT8));
   assert.ok(hqq.mse < rtn.mse, `HQQ logits error ${hqq.mse} vs RTN ${rtn.mse}`);
 });
 
@@ -199,6 +200,8 @@ test('settings ONNX Runtime cannot take are usage errors before any work', async
     [{ format: 'qdq', bits: 2 }, /2-bit weights are written as MatMulNBits only/],
     [{ format: 'bnb4', algorithm: 'hqq' }, /bnb4 levels are fixed/],
     [{ accuracyLevel: 7 }, /--accuracy-level 7/],
+    [{ algorithm: 'hqq', symmetric: true }, /hqq fits a zero point per block/],
+    [{ format: 'qdq', accuracyLevel: 4 }, /accuracy_level|accuracy-level is an attribute of MatMulNBits/],
   ];
   for (const [nbits, message] of cases) {
     await assert.rejects(quantizeModel(model, { nbits }), (err: Error) => err instanceof QuantizeError && err.exitCode === 2 && message.test(err.message));

@@ -45,8 +45,8 @@ export interface BlockQuantized {
   codes: Uint8Array;
   /** [n * kBlocks + block] */
   scales: Float32Array;
-  /** [n * kBlocks + block]: integer zero points, float ones (HQQ), or null (symmetric: 2^(bits-1)). */
-  zeroPoints: Uint8Array | Float32Array | null;
+  /** [n * kBlocks + block]: zero points, or null (symmetric: the implied 2^(bits-1)). */
+  zeroPoints: Uint8Array | null;
 }
 
 export const kBlocksOf = (k: number, blockSize: number): number => Math.ceil(k / blockSize);
@@ -103,7 +103,7 @@ function allocate(k: number, n: number, spec: BlockSpec, withCodes = true): Bloc
 /** Fills reciprocal scales and zero points from block ranges, storing scales (and integer zero points) at [index(i)]. */
 function fillParams(mins: Float32Array, maxs: Float32Array, count: number, spec: BlockSpec, out: BlockQuantized,
   index: (i: number) => number, recips: Float32Array, zpv: Float32Array): void {
-  const zps = out.zeroPoints as Uint8Array | null;
+  const zps = out.zeroPoints;
   for (let i = 0; i < count; i++) {
     const p = blockParams(mins[i]!, maxs[i]!, spec);
     const at = index(i);

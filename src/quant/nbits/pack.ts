@@ -67,7 +67,7 @@ export function packMatMulNBitsWeight(q: BlockQuantized): Uint8Array {
 
 /** MatMulNBits / GatherBlockQuantized integer zero points, packed per row. */
 export function packZeroPoints(q: BlockQuantized): Uint8Array {
-  if (!(q.zeroPoints instanceof Uint8Array)) throw new Error('packZeroPoints: no integer zero points');
+  if (!q.zeroPoints) throw new Error('packZeroPoints: symmetric blocks have no zero points');
   return packRows(q.zeroPoints, q.n, q.kBlocks, q.bits);
 }
 
@@ -102,7 +102,7 @@ export function packQdqInt4(q: BlockQuantized, signed: boolean): { data: Uint8Ar
   const scales = new Float32Array(kBlocks * n);
   for (let c = 0; c < n; c++) for (let b = 0; b < kBlocks; b++) scales[b * n + c] = q.scales[c * kBlocks + b]!;
   if (signed) return { data, scales };
-  if (!(q.zeroPoints instanceof Uint8Array)) throw new Error('packQdqInt4: unsigned codes need integer zero points');
+  if (!q.zeroPoints) throw new Error('packQdqInt4: unsigned codes need zero points');
   const zeroPoints = new Uint8Array(Math.ceil((kBlocks * n) / 2));
   for (let c = 0; c < n; c++) {
     for (let b = 0; b < kBlocks; b++) {

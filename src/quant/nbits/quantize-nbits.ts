@@ -61,7 +61,6 @@ export async function quantizeNBits(model: Model, options: NBitsOptions): Promis
   if (rewritten.rtnFallbacks.length) {
     notes.push(`GPTQ had no calibration statistics for ${rewritten.rtnFallbacks.length} MatMul${rewritten.rtnFallbacks.length > 1 ? 's' : ''} inside subgraphs (${rewritten.rtnFallbacks.slice(0, 3).join(', ')}): rounded to nearest`);
   }
-  if (opts.algorithm === 'hqq' && options.symmetric) notes.push('HQQ fits a zero point per block: --sym does not apply to it');
   if (opts.format !== 'qdq' && !(proto.opsetImport ?? []).some((o) => o.domain === MS_DOMAIN)) {
     (proto.opsetImport ??= []).push({ domain: MS_DOMAIN, version: toLong(1) });
   }

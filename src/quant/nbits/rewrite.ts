@@ -9,7 +9,7 @@
 //                      → MatMulBnb4(A, B[ceil(NK/2)] u8, absmax[ceil(NK/bs)])                      (com.microsoft)
 //   Gather(T[V,H], ids) → GatherBlockQuantized(T' [V, H*bits/8] u8, ids, scales[V,kb], zero_points?)   (com.microsoft)
 //
-// Scales (and HQQ's fractional zero points) have the weight's float type.
+// Scales have the weight's float type; zero points are packed integers.
 // The replaced node keeps its name, so --exclude and the runtime check's
 // fallbacks name the same node before and after.
 import { makeNode } from '../../onnx/build.js';
@@ -75,8 +75,8 @@ export function rewriteNBits(ctx: RewriteContext, candidates: Candidate[]): Rewr
   };
   const spec = (floatType: number): BlockSpec => ({ bits: opts.bits, blockSize: opts.blockSize, symmetric: opts.symmetric, scaleType: floatType });
 
-  /** Block quantization of a [K, N] weight by the chosen algorithm (integer zero points when `integerZp`). */
-  const blockQuantize = (c: Extract<Candidate, { kind: 'matmul' }>, integerZp: boolean): BlockQuantized => {
+  /** Block quantization of a [K, N] weight by the chosen algorithm. */
+  const blockQuantize = (c: Extract<Candidate, { kind: 'matmul' }>): BlockQuantized => {
     const { data, kMajor } = readMatrix(ctx.model, c.weight);
     const s = spec(c.floatType);
     const h = opts.algorithm === 'gptq' ? ctx.moments?.get(c.node.input![0]!) : undefined;
@@ -88,7 +88,7 @@ export function rewriteNBits(ctx: RewriteContext, candidates: Candidate[]): Rewr
       return quantizeGptqKMajor(kMajor ? data : transposeKN(data, c.n, c.k), c.k, c.n, h.factor, { ...s, dampPercent: opts.dampPercent });
     }
     if (opts.algorithm === 'hqq') {
-      return quantizeHqqNMajor(kMajor ? transposeKN(data, c.k, c.n) : data, c.n, c.k, { bits: opts.bits, blockSize: opts.blockSize, scaleType: c.floatType, integerZeroPoints: integerZp });
+      return quantizeHqqNMajor(kMajor ? transposeKN(data, c.k, c.n) : data, c.n, c.k, { bits: opts.bits, blockSize: opts.blockSize, scaleType: c.floatType });
     }
     return kMajor ? quantizeKMajor(data, c.k, c.n, s) : quantizeNMajor(data, c.n, c.k, s);
   };
@@ -124,9 +124,9 @@ export function rewriteNBits(ctx: RewriteContext, candidates: Candidate[]): Rewr
       ];
       const [data, scales, zp] = make(members, () => {
         const table = ctx.model.float32(c.table.tensor);
-        // GatherBlockQuantized's zero points are integers: HQQ rounds them; GPTQ has no statistics for a lookup.
+        // GPTQ has no statistics for a lookup: its tables are rounded to nearest.
         const q = opts.algorithm === 'hqq'
-          ? quantizeHqqNMajor(table, c.rows, c.width, { bits: opts.bits, blockSize: opts.blockSize, scaleType: floatType, integerZeroPoints: true })
+          ? quantizeHqqNMajor(table, c.rows, c.width, { bits: opts.bits, blockSize: opts.blockSize, scaleType: floatType })
           : quantizeNMajor(table, c.rows, c.width, spec(floatType));
         return [packGatherData(q), scaleBytes(q.scales, floatType), ...(asym ? [packZeroPoints(q)] : [])];
       });
@@ -164,7 +164,7 @@ export function rewriteNBits(ctx: RewriteContext, candidates: Candidate[]): Rewr
         { name: uniqueName(`${base}_scales`), dims: [kBlocks, c.n], dataType: floatType },
         ...(signed ? [] : [{ name: uniqueName(`${base}_zero_points`), dims: [kBlocks, c.n], dataType: DataType.UINT4 }]),
       ], () => {
-        const packed = packQdqInt4(blockQuantize(c, true), signed);
+        const packed = packQdqInt4(blockQuantize(c), signed);
         return [packed.data, scaleBytes(packed.scales, floatType), ...(packed.zeroPoints ? [packed.zeroPoints] : [])];
       });
       const dqOut = uniqueName(`${base}_dequantized`);
@@ -176,22 +176,17 @@ export function rewriteNBits(ctx: RewriteContext, candidates: Candidate[]): Rewr
       out.origin.set(dqName, [name]);
       count('MatMul (INT4 DequantizeLinear)');
     } else {
-      const floatZp = opts.algorithm === 'hqq';
       const blob = (opts.blockSize * opts.bits) / 8;
       const [b, scales, zp] = make([
         { name: uniqueName(`${base}_q${opts.bits}`), dims: [c.n, kBlocks, blob], dataType: DataType.UINT8 },
         { name: uniqueName(`${base}_scales`), dims: [c.n, kBlocks], dataType: floatType },
-        ...(opts.symmetric ? [] : [floatZp
-          ? { name: uniqueName(`${base}_zero_points`), dims: [c.n, kBlocks], dataType: floatType }
-          : { name: uniqueName(`${base}_zero_points`), dims: [c.n, Math.ceil((kBlocks * opts.bits) / 8)], dataType: DataType.UINT8 }]),
+        ...(opts.symmetric ? [] : [{ name: uniqueName(`${base}_zero_points`), dims: [c.n, Math.ceil((kBlocks * opts.bits) / 8)], dataType: DataType.UINT8 }]),
       ], () => {
-        const q = blockQuantize(c, false);
-        const zps = q.zeroPoints;
-        return [packMatMulNBitsWeight(q), scaleBytes(q.scales, floatType),
-          ...(zps instanceof Float32Array ? [scaleBytes(zps, floatType)] : zps ? [packZeroPoints(q)] : [])];
+        const q = blockQuantize(c);
+        return [packMatMulNBitsWeight(q), scaleBytes(q.scales, floatType), ...(q.zeroPoints ? [packZeroPoints(q)] : [])];
       });
       const attrs: Record<string, number> = { K: c.k, N: c.n, bits: opts.bits, block_size: opts.blockSize };
-      if (opts.accuracyLevel !== undefined) attrs.accuracy_level = opts.accuracyLevel;
+      if (opts.accuracyLevel) attrs.accuracy_level = opts.accuracyLevel;
       replacement = [makeNode('MatMulNBits', [a, b!.name!, scales!.name!, ...(zp ? [zp.name!] : [])], [y], name, attrs, MS_DOMAIN)];
       count('MatMulNBits');
     }
