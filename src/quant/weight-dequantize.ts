@@ -112,6 +112,20 @@ function scaleBytes(scales: Float32Array, floatType: number): Uint8Array {
   return bytesOf(floatType === DataType.FLOAT16 ? float32ArrayToHalf(scales) : scales);
 }
 
+/** The int8 weight and its scales (shaped `scaleDims`) as one computed group added to the graph. */
+function addLazyInt8(editor: GraphEditor, quantized: string, scale: string, scaleDims: number[], read: () => Float32Array, shape: number[],
+  axis: number | null, reduceRange: boolean, floatType: number): void {
+  const tensors = computedGroup([
+    { name: quantized, dims: shape, dataType: DataType.INT8 },
+    { name: scale, dims: scaleDims, dataType: floatType },
+  ], () => {
+    const data = read();
+    const scales = storableScales(weightScales(data, shape, axis, reduceRange), floatType);
+    return [bytesOf(quantizeSymmetric(data, shape, axis, scales)), scaleBytes(scales, floatType)];
+  });
+  for (const t of tensors) editor.addInitializer(t);
+}
+
 /**
  * storeWeight's int8 weight and scales as tensors computed when the model is
  * saved (`read` returns the float values then, and nothing holds them after):
@@ -125,16 +139,7 @@ export function storeWeightLazily(editor: GraphEditor, base: string, read: () =>
   const zeroPoint = uniqueName(`${base}_zero_point`);
   const output = uniqueName(`${base}_DequantizeLinear_Output`);
   const channels = axis === null ? 1 : shape[axis]!;
-  const [q, s] = computedGroup([
-    { name: quantized, dims: shape, dataType: DataType.INT8 },
-    { name: scale, dims: axis === null ? [] : [channels], dataType: floatType },
-  ], () => {
-    const data = read();
-    const scales = storableScales(weightScales(data, shape, axis, reduceRange), floatType);
-    return [bytesOf(quantizeSymmetric(data, shape, axis, scales)), scaleBytes(scales, floatType)];
-  });
-  editor.addInitializer(q!);
-  editor.addInitializer(s!);
+  addLazyInt8(editor, quantized, scale, axis === null ? [] : [channels], read, shape, axis, reduceRange, floatType);
   editor.addInitializer(axis === null ? makeTensor(zeroPoint, [], Int8Array.of(0)) : makeTensor(zeroPoint, [channels], new Int8Array(channels)));
   const node = makeNode('DequantizeLinear', [quantized, scale, zeroPoint], [output], uniqueName(`${base}_DequantizeLinear`), axis === null ? {} : { axis });
   return { quantized, scale, zeroPoint, node, output };
@@ -148,17 +153,7 @@ export function storeWeightForLoadLazily(editor: GraphEditor, base: string, read
   const cast = uniqueName(`${base}_cast`);
   const output = uniqueName(`${base}_dequantized`);
   // The scale broadcasts along `axis`: shape [1, .., C, .., 1].
-  const scaleDims = axis === null ? [] : shape.map((d, i) => (i === axis ? d : 1));
-  const [q, s] = computedGroup([
-    { name: quantized, dims: shape, dataType: DataType.INT8 },
-    { name: scale, dims: scaleDims, dataType: floatType },
-  ], () => {
-    const data = read();
-    const scales = storableScales(weightScales(data, shape, axis, false), floatType);
-    return [bytesOf(quantizeSymmetric(data, shape, axis, scales)), scaleBytes(scales, floatType)];
-  });
-  editor.addInitializer(q!);
-  editor.addInitializer(s!);
+  addLazyInt8(editor, quantized, scale, axis === null ? [] : shape.map((d, i) => (i === axis ? d : 1)), read, shape, axis, false, floatType);
   const nodes = [
     makeNode('Cast', [quantized], [cast], uniqueName(`${base}_Cast`), { to: floatType }),
     makeNode('Mul', [cast, scale], [output], uniqueName(`${base}_Scale`)),

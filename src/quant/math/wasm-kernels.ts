@@ -294,27 +294,35 @@ const STAGE = 32768;
 /** Segments shorter than this go to the JavaScript kernels: the copy and call would cost more. */
 export const WASM_MIN_RUN = 64;
 
-/** The range and 8-bit quantize passes, on whole tensors laid out as outer × channels × inner. */
-export class WasmKernels {
-  private readonly ex: Exports;
-  private f32 = new Float32Array(0);
-  private u8 = new Uint8Array(0);
+/** A module's memory seen as float32 and byte arrays, grown on demand (the views follow a grown buffer). */
+export class ModuleMemory {
+  protected f32 = new Float32Array(0);
+  protected u8 = new Uint8Array(0);
 
-  constructor(ex: Exports) {
-    this.ex = ex;
+  constructor(private readonly memory: WebAssembly.Memory) {
     this.refresh();
   }
 
   private refresh(): void {
-    this.f32 = new Float32Array(this.ex.memory.buffer);
-    this.u8 = new Uint8Array(this.ex.memory.buffer);
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.u8 = new Uint8Array(this.memory.buffer);
   }
 
   /** Makes the memory at least `bytes` long. */
-  private ensure(bytes: number): void {
-    const have = this.ex.memory.buffer.byteLength;
-    if (have < bytes) this.ex.memory.grow(Math.ceil((bytes - have) / 65536));
-    if (this.f32.buffer !== this.ex.memory.buffer) this.refresh();
+  protected ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (have < bytes) this.memory.grow(Math.ceil((bytes - have) / 65536));
+    if (this.f32.buffer !== this.memory.buffer) this.refresh();
+  }
+}
+
+/** The range and 8-bit quantize passes, on whole tensors laid out as outer × channels × inner. */
+export class WasmKernels extends ModuleMemory {
+  private readonly ex: Exports;
+
+  constructor(ex: Exports) {
+    super(ex.memory);
+    this.ex = ex;
   }
 
   /** Layout: [0, 16) results, then `perChannel` float arrays of C, then staging in, staging out. */

@@ -217,28 +217,18 @@ export function zeroPointAt(q: BlockQuantized, index: number): number {
   return q.zeroPoints ? q.zeroPoints[index]! : defaultZeroPoint(q.bits);
 }
 
-/** The dequantized matrix, laid out [K, N] like the MatMul weight it stands for. */
-export function dequantizeToKMajor(q: BlockQuantized): Float32Array {
+/** The dequantized matrix, laid out [K, N] like the MatMul weight it stands for, or [N, K] (an embedding table's layout). */
+function dequantize(q: BlockQuantized, kMajor: boolean): Float32Array {
   const out = new Float32Array(q.k * q.n);
   const kPad = q.kBlocks * q.blockSize;
   for (let c = 0; c < q.n; c++) {
     for (let r = 0; r < q.k; r++) {
       const b = c * q.kBlocks + Math.floor(r / q.blockSize);
-      out[r * q.n + c] = Math.fround((q.codes[c * kPad + r]! - zeroPointAt(q, b)) * q.scales[b]!);
+      out[kMajor ? r * q.n + c : c * q.k + r] = Math.fround((q.codes[c * kPad + r]! - zeroPointAt(q, b)) * q.scales[b]!);
     }
   }
   return out;
 }
 
-/** The dequantized matrix laid out [N, K] (an embedding table's layout). */
-export function dequantizeToNMajor(q: BlockQuantized): Float32Array {
-  const out = new Float32Array(q.k * q.n);
-  const kPad = q.kBlocks * q.blockSize;
-  for (let c = 0; c < q.n; c++) {
-    for (let r = 0; r < q.k; r++) {
-      const b = c * q.kBlocks + Math.floor(r / q.blockSize);
-      out[c * q.k + r] = Math.fround((q.codes[c * kPad + r]! - zeroPointAt(q, b)) * q.scales[b]!);
-    }
-  }
-  return out;
-}
+export const dequantizeToKMajor = (q: BlockQuantized): Float32Array => dequantize(q, true);
+export const dequantizeToNMajor = (q: BlockQuantized): Float32Array => dequantize(q, false);

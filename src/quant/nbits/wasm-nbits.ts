@@ -11,7 +11,7 @@
 import { assemble, brIf, f32, f32Add, f32c, f32Floor, f32Ge, f32Load, f32Max, f32Min, f32Mul, f32Sub, f32x4Add, f32x4Floor,
   f32x4Ge, f32x4Mul, f32x4Pmax, f32x4Pmin, f32x4Splat, f32x4Sub, get, i16x8NarrowI32x4S, i32, i32Store, i32Store8, i32TruncSatF32S,
   i32Add, i32c, i32LtU, i32Mul, i32Shl, i32Sub, i32x4ExtractLane, i32x4TruncSatF32x4S, i8x16NarrowI16x8U, select, set, v128, v128Bitselect, v128Load, type Code, type FuncDef } from '../math/wasm-asm.js';
-import { bump, bumpLoop, byteEnd, eachRow, minmax, minmaxRows, whileLt } from '../math/wasm-kernels.js';
+import { bump, bumpLoop, byteEnd, eachRow, minmax, minmaxRows, ModuleMemory, whileLt } from '../math/wasm-kernels.js';
 
 /** Vector code of 4 lanes of y (on the stack) given the constants' locals: clamp, roundf, to i32x4. */
 const roundVector = (zero: number, qmax: number, half: number, one: number, y: number, f: number): Code[] => [
@@ -144,24 +144,10 @@ interface Exports {
   quant_blocks_nbits(x: number, blocks: number, bs: number, out: number, recips: number, zps: number, qmax: number): void;
 }
 
-/** The module's memory: parameters, then the staged floats, then the codes. */
-export class NBitsKernels {
-  private f32 = new Float32Array(0);
-  private u8 = new Uint8Array(0);
-
+/** The block kernels over the module's memory: parameters, then the staged floats, then the codes. */
+export class NBitsKernels extends ModuleMemory {
   constructor(private readonly ex: Exports) {
-    this.refresh();
-  }
-
-  private refresh(): void {
-    this.f32 = new Float32Array(this.ex.memory.buffer);
-    this.u8 = new Uint8Array(this.ex.memory.buffer);
-  }
-
-  private ensure(bytes: number): void {
-    const have = this.ex.memory.buffer.byteLength;
-    if (have < bytes) this.ex.memory.grow(Math.ceil((bytes - have) / 65536));
-    if (this.f32.buffer !== this.ex.memory.buffer) this.refresh();
+    super(ex.memory);
   }
 
   /**
