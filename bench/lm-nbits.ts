@@ -34,20 +34,20 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { name: 'fp32' },
-  { name: 'q4 rtn sym (default)', nbits: { bits: 4 } },
-  { name: 'q4 rtn zero points', nbits: { bits: 4, symmetric: false } },
+  { name: 'q4 (zero points, rtn, acc 4)', nbits: { bits: 4 } },
+  { name: 'q4 --sym', nbits: { bits: 4, symmetric: true } },
+  { name: 'q4 --accuracy-level 0', nbits: { bits: 4, accuracyLevel: 0 } },
+  { name: 'q4 --block-size 128', nbits: { bits: 4, blockSize: 128 } },
   { name: 'q4 hqq', nbits: { bits: 4, algorithm: 'hqq' } },
-  { name: 'q4 gptq sym', nbits: { bits: 4 }, calibrated: true },
-  { name: 'q4 gptq zero points', nbits: { bits: 4, symmetric: false }, calibrated: true },
-  { name: 'q4 rtn sym block 128', nbits: { bits: 4, blockSize: 128 } },
-  { name: 'q4 rtn sym accuracy_level 4', nbits: { bits: 4, accuracyLevel: 4 } },
-  { name: 'q4 + 4-bit embeddings', nbits: { bits: 4, embeddings: true } },
-  { name: 'q4 qdq (INT4 DequantizeLinear)', nbits: { format: 'qdq' } },
+  { name: 'q4 gptq', nbits: { bits: 4 }, calibrated: true },
+  { name: 'q4 gptq --sym', nbits: { bits: 4, symmetric: true }, calibrated: true },
+  { name: 'q4 --embeddings', nbits: { bits: 4, embeddings: true } },
+  { name: 'q4 --format qdq', nbits: { format: 'qdq' } },
   { name: 'bnb4 nf4', nbits: { format: 'bnb4', bnb4Type: 'nf4' } },
   { name: 'bnb4 fp4', nbits: { format: 'bnb4', bnb4Type: 'fp4' } },
-  { name: 'q2 rtn zero points', nbits: { bits: 2, symmetric: false } },
+  { name: 'q2 rtn', nbits: { bits: 2 } },
   { name: 'q2 hqq', nbits: { bits: 2, algorithm: 'hqq' } },
-  { name: 'q2 gptq zero points', nbits: { bits: 2, symmetric: false }, calibrated: true },
+  { name: 'q2 gptq', nbits: { bits: 2 }, calibrated: true },
 ];
 
 /** transformers.js's tokenizer for the fixture (a dev dependency): the text as ids, and each id's bytes. */
