@@ -60,9 +60,13 @@ function mirror(h: Float64Array, k: number): void {
 /**
  * X^T X for each named tensor (of element type `elemType`, FLOAT or
  * FLOAT16) over the dataset; `widths` gives each tensor's last-axis size.
+ * `accumulate` may be a faster kernel than the JavaScript one here.
  */
+export type Accumulate = (h: Float64Array, x: Float32Array, k: number) => number;
+
 export async function collectSecondMoments(model: ModelProto, widths: Map<string, number>, elemType: number, dataset: Dataset,
-  inputNames: string[], openSession: CalibrationSession, onSample?: (done: number) => void): Promise<Map<string, SecondMoments>> {
+  inputNames: string[], openSession: CalibrationSession, onSample?: (done: number) => void,
+  accumulate: Accumulate = accumulateXtX): Promise<Map<string, SecondMoments>> {
   const moments = new Map<string, SecondMoments>();
   const tensors = [...widths.keys()];
   if (tensors.length === 0) return moments;
@@ -78,7 +82,7 @@ export async function collectSecondMoments(model: ModelProto, widths: Map<string
         const last = t.dims[t.dims.length - 1];
         if (last !== m.k) throw new Error(`tensor '${name}' has last dimension ${last}, expected ${m.k}`);
         const values = t.type === 'float16' ? halfArrayToFloat32(t.data as Uint16Array) : (t.data as Float32Array);
-        m.rows += accumulateXtX(m.h, values, m.k);
+        m.rows += accumulate(m.h, values, m.k);
         t.dispose();
       }
       onSample?.(++done);

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { quantizeKMajor, quantizeNMajor, type BlockSpec } from '../../src/quant/nbits/blocks.js';
-import { setNBitsKernels } from '../../src/quant/nbits/wasm-nbits.js';
+import { nbitsKernels, setNBitsKernels } from '../../src/quant/nbits/wasm-nbits.js';
+import { accumulateXtX } from '../../src/calib/second-moments.js';
 import { Rng } from '../helpers/models.js';
 
 function both<T>(run: () => T): [T, T] {
@@ -43,3 +44,17 @@ for (const bits of [4, 2] as const) {
     }
   }
 }
+
+test('X^T X in WebAssembly (float32 sums per call) = the JavaScript float64 sums within 1e-5, widths not a multiple of 4 and odd row counts included', () => {
+  const kernels = nbitsKernels()!;
+  for (const [rows, k] of [[128, 96], [37, 130], [5, 7]] as const) {
+    const x = new Rng(rows + k).normalArray(rows * k);
+    const [js, wasm] = [new Float64Array(k * k), new Float64Array(k * k)];
+    assert.equal(accumulateXtX(js, x, k), rows);
+    assert.equal(kernels.xtx(x, k, wasm), rows);
+    kernels.xtx(x, k, wasm); // twice: sums accumulate across calls
+    for (let a = 0; a < k; a++) for (let b = a; b < k; b++) {
+      assert.ok(Math.abs(wasm[a * k + b]! - 2 * js[a * k + b]!) <= 1e-5 * (1 + Math.abs(2 * js[a * k + b]!)), `H[${a},${b}]`);
+    }
+  }
+});

@@ -70,6 +70,7 @@ export const i32Sub: Code = [0x6b];
 export const i32Mul: Code = [0x6c];
 export const i32And: Code = [0x71];
 export const i32Shl: Code = [0x74];
+export const i32ShrU: Code = [0x76];
 export const f32Abs: Code = [0x8b];
 export const f32Floor: Code = [0x8e];
 export const f32Ge: Code = [0x60];

@@ -20,6 +20,7 @@ import { groupNodes, type QuantizeOutcome } from '../report.js';
 import { describeNBits, resolveNBitsOptions, type NBitsOptions, type ResolvedNBitsOptions } from './options.js';
 import { describeOps, planNBits, type Candidate } from './plan.js';
 import { MS_DOMAIN, rewriteNBits } from './rewrite.js';
+import { nbitsKernels } from './wasm-nbits.js';
 
 const SUB_BYTE = new Set<number>([DataType.INT4, DataType.UINT4, DataType.INT2, DataType.UINT2, DataType.FLOAT4E2M1]);
 const QDQ_OPSET = 21;
@@ -102,8 +103,9 @@ async function secondMoments(model: Model, proto: ModelProto, candidates: Candid
   const widths = new Map<string, number>();
   for (const c of matmuls) if (c.floatType === elemType) widths.set(c.node.input![0]!, c.k);
   // The statistics are read from the float model as given (the prepared copy only renamed and folded).
+  const kernels = nbitsKernels();
   const moments = await collectSecondMoments(proto, widths, elemType, dataset, names, (m) => openSessionFor(m, model.file),
-    (done) => opts.onProgress?.(done, dataset.count));
+    (done) => opts.onProgress?.(done, dataset.count), kernels ? (h, x, k) => kernels.xtx(x, k, h) : undefined);
   return { moments, samples: dataset.count };
 }
 

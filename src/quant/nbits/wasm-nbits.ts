@@ -10,7 +10,7 @@
 // widened range (zero points) that changes nothing.
 import { assemble, brIf, f32, f32Add, f32c, f32Floor, f32Ge, f32Load, f32Max, f32Min, f32Mul, f32Sub, f32x4Add, f32x4Floor,
   f32x4Ge, f32x4Mul, f32x4Pmax, f32x4Pmin, f32x4Splat, f32x4Sub, get, i16x8NarrowI32x4S, i32, i32Store, i32Store8, i32TruncSatF32S,
-  i32Add, i32c, i32LtU, i32Mul, i32Shl, i32Sub, i32x4ExtractLane, i32x4TruncSatF32x4S, i8x16NarrowI16x8U, select, set, v128, v128Bitselect, v128Load, type Code, type FuncDef } from '../math/wasm-asm.js';
+  i32Add, i32And, i32c, i32LtU, i32Mul, i32Shl, i32ShrU, i32Sub, i32x4ExtractLane, i32x4TruncSatF32x4S, i8x16NarrowI16x8U, select, set, v128, v128Bitselect, v128Load, v128Store, type Code, type FuncDef } from '../math/wasm-asm.js';
 import { bump, bumpLoop, byteEnd, eachRow, minmax, minmaxRows, ModuleMemory, whileLt } from '../math/wasm-kernels.js';
 
 /** Vector code of 4 lanes of y (on the stack) given the constants' locals: clamp, roundf, to i32x4. */
@@ -136,12 +136,54 @@ const quantBlocksNBits: FuncDef = (() => {
   };
 })();
 
+// xtx4(x, rows, rowBytes, acc): acc[a][b] += sum over rows r of x[r][a] · x[r][b], for b from a
+// rounded down to a multiple of 4 (the upper triangle and a few entries below it, never read).
+// x is [rows][rowBytes / 4] with rows a multiple of 4 and row widths a multiple of 4 (zero padded);
+// acc the same width. Four rows at a time: one load and store of acc per 16 products.
+const xtx4: FuncDef = (() => {
+  const [x, rows, rowBytes, acc] = [0, 1, 2, 3];
+  const [p0, p1, p2, p3, a, v0, v1, v2, v3, accp, q, t, rowsEnd] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const term = (v: number, p: number): Code[] => [get(v), get(p), get(q), i32Add, v128Load(0), f32x4Mul, f32x4Add];
+  return {
+    name: 'xtx4',
+    params: [i32, i32, i32, i32],
+    results: [],
+    locals: [i32, i32, i32, i32, i32, v128, v128, v128, v128, i32, i32, v128, i32],
+    body: [
+      get(x), get(rows), get(rowBytes), i32Mul, i32Add, set(rowsEnd),
+      get(x), set(p0),
+      whileLt(p0, rowsEnd,
+        get(p0), get(rowBytes), i32Add, set(p1),
+        get(p1), get(rowBytes), i32Add, set(p2),
+        get(p2), get(rowBytes), i32Add, set(p3),
+        i32c(0), set(a),
+        whileLt(a, rowBytes,
+          get(p0), get(a), i32Add, f32Load(0), f32x4Splat, set(v0),
+          get(p1), get(a), i32Add, f32Load(0), f32x4Splat, set(v1),
+          get(p2), get(a), i32Add, f32Load(0), f32x4Splat, set(v2),
+          get(p3), get(a), i32Add, f32Load(0), f32x4Splat, set(v3),
+          // b starts at a's group of four: q = (a & ~15) in bytes; accp = acc + (a / 4) · rowBytes + q.
+          get(a), i32c(-16), i32And, set(q),
+          get(acc), get(a), i32c(2), i32ShrU, get(rowBytes), i32Mul, i32Add, get(q), i32Add, set(accp),
+          whileLt(q, rowBytes,
+            get(accp), v128Load(0), set(t),
+            get(t), ...term(v0, p0), ...term(v1, p1), ...term(v2, p2), ...term(v3, p3), set(t),
+            get(accp), get(t), v128Store(0),
+            ...bump(accp, 16), ...bumpLoop(q, 16, rowBytes)),
+          ...bumpLoop(a, 4, rowBytes)),
+        get(p3), get(rowBytes), i32Add, set(p0),
+        get(p0), get(rowsEnd), i32LtU, brIf(0)),
+    ],
+  };
+})();
+
 interface Exports {
   memory: WebAssembly.Memory;
   minmax(ptr: number, n: number, res: number): void;
   minmax_rows(x: number, rows: number, channels: number, mins: number, maxs: number): void;
   quant_rows_nbits(x: number, rows: number, channels: number, out: number, recips: number, zps: number, qmax: number, stride: number): void;
   quant_blocks_nbits(x: number, blocks: number, bs: number, out: number, recips: number, zps: number, qmax: number): void;
+  xtx4(x: number, rows: number, rowBytes: number, acc: number): void;
 }
 
 /** The block kernels over the module's memory: parameters, then the staged floats, then the codes. */
@@ -187,6 +229,31 @@ export class NBitsKernels extends ModuleMemory {
   }
 
   /**
+   * Adds X^T X of `x` ([rows, k], row major) to the upper triangle of `h`: the products summed in
+   * float32 within this call (one sample: a few hundred to a few thousand rows), then added to H's
+   * float64 running sums. GPTQ's statistics, about four times faster than in JavaScript.
+   */
+  xtx(x: Float32Array, k: number, h: Float64Array): number {
+    const rows = Math.floor(x.length / k);
+    const k4 = (k + 3) & ~3;
+    const rows4 = (rows + 3) & ~3;
+    const pAcc = 0;
+    const pX = k4 * k4 * 4;
+    this.ensure(pX + rows4 * k4 * 4);
+    this.f32.fill(0, 0, (pX >> 2) + rows4 * k4);
+    const base = pX >> 2;
+    if (k4 === k) this.f32.set(x.subarray(0, rows * k), base);
+    else for (let r = 0; r < rows; r++) this.f32.set(x.subarray(r * k, (r + 1) * k), base + r * k4);
+    this.ex.xtx4(pX, rows4, k4 * 4, pAcc);
+    for (let a = 0; a < k; a++) {
+      const src = a * k4;
+      const dst = a * k;
+      for (let b = a; b < k; b++) h[dst + b]! += this.f32[src + b]!;
+    }
+    return rows;
+  }
+
+  /**
    * Rows of an [N, K] matrix, each already padded with zeros to whole blocks (`padded` = blocks ×
    * bs values a row): per-block min and max (with 0), then the codes, in the same order.
    */
@@ -220,7 +287,7 @@ export function nbitsKernels(): NBitsKernels | null {
   if (!wanted) return null;
   if (loaded === undefined) {
     try {
-      const bytes = assemble([minmax, minmaxRows, quantRowsNBits, quantBlocksNBits], 4);
+      const bytes = assemble([minmax, minmaxRows, quantRowsNBits, quantBlocksNBits, xtx4], 4);
       loaded = WebAssembly.validate(bytes) ? new NBitsKernels(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports) : null;
     } catch {
       loaded = null;
