@@ -98,3 +98,24 @@ export function writeTokenSamples(dir: string, count: number, seq: number, vocab
       encodeNpz({ input_ids: { descr: '<i8', shape: [1, seq], data: new Uint8Array(ids.buffer) } }));
   }
 }
+
+/** Two Gemm layers as exporters write Linear on 2-D inputs: transB 1 with a bias, then transB 0 without. */
+export function gemmMlp(seed: number): GeneratedModel {
+  const rng = new Rng(seed);
+  const [inp, hid, out] = [48, 80, 24];
+  const graph = makeGraph({
+    nodes: [
+      makeNode('Gemm', ['x', 'w1', 'b1'], ['h'], 'fc1', { transB: 1 }),
+      makeNode('Relu', ['h'], ['r'], 'relu'),
+      makeNode('Gemm', ['r', 'w2'], ['logits'], 'fc2'),
+    ],
+    inputs: [makeValueInfo('x', DataType.FLOAT, [4, inp])],
+    outputs: [makeValueInfo('logits', DataType.FLOAT, [4, out])],
+    initializers: [
+      makeTensor('w1', [hid, inp], rng.normalArray(hid * inp, Math.sqrt(2 / inp))),
+      makeTensor('b1', [hid], rng.normalArray(hid, 0.1)),
+      makeTensor('w2', [hid, out], rng.normalArray(hid * out, Math.sqrt(1 / hid))),
+    ],
+  });
+  return { model: makeModel(graph, 13, 8), inputs: [{ name: 'x', shape: [4, inp], dtype: 'float32' }], outputs: [{ name: 'logits', shape: [4, out] }] };
+}

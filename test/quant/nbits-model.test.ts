@@ -16,7 +16,7 @@ import { quantizeModel } from '../../src/quant/quantize-model.js';
 import type { NBitsOptions } from '../../src/quant/nbits/options.js';
 import { QuantizeError } from '../../src/errors.js';
 import { randomInputs, writeModel, type GeneratedModel } from '../helpers/models.js';
-import { noMatMulWeights, tinyLm, writeTokenSamples } from '../helpers/lm-models.js';
+import { gemmMlp, noMatMulWeights, tinyLm, writeTokenSamples } from '../helpers/lm-models.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { asFloat, cosine } from '../helpers/fidelity.js';
 
@@ -52,7 +52,7 @@ async function quantizeAndRun(name: string, g: GeneratedModel, nbits: NBitsOptio
     const [ya, yb] = [asFloat((await a.run(feeds)).logits!), asFloat((await b.run(feeds)).logits!)];
     assert.ok(yb.every(Number.isFinite), 'finite logits');
     cos = Math.min(cos, cosine(ya, yb));
-    const vocab = g.outputs[0]!.shape[2]!;
+    const vocab = g.outputs[0]!.shape[g.outputs[0]!.shape.length - 1]!;
     for (let t = 0; t < ya.length / vocab; t++) {
       const row = (y: Float32Array) => y.subarray(t * vocab, (t + 1) * vocab);
       const argmax = (r: Float32Array) => r.indexOf(Math.max(...r));
@@ -131,6 +131,23 @@ test('--format qdq: blocked INT4 DequantizeLinear + MatMul at opset 21 (raised f
     assert.equal([...types.values()].filter((t) => t === (symmetric ? DataType.INT4 : DataType.UINT4)).length, symmetric ? 5 : 10);
     for (const out of r.proto.graph!.output ?? []) assert.equal(out.type?.tensorType?.elemType, DataType.FLOAT);
     assert.ok(r.cosine > 0.98, `cosine ${r.cosine}`);
+  }
+});
+
+test('Gemm (transB 1 with a bias, transB 0 without): MatMulNBits takes the bias as an input; bnb4 and qdq add it after', async () => {
+  const g = gemmMlp(11);
+  const q4 = await quantizeAndRun('gemm-q4', g, { bits: 4 });
+  assert.deepEqual(q4.quantized, { MatMulNBits: 2 });
+  const fc1 = q4.proto.graph!.node!.find((n) => n.name === 'fc1')!;
+  assert.deepEqual(fc1.input, ['x', fc1.input![1], fc1.input![2], fc1.input![3], '', 'b1'], 'bias as MatMulNBits input 5');
+  const fc2 = q4.proto.graph!.node!.find((n) => n.name === 'fc2')!;
+  assert.equal(fc2.input!.length, 4, 'no bias: A, B, scales, zero points');
+  assert.ok(q4.cosine > 0.99, `q4 cosine ${q4.cosine}`);
+  for (const nbits of [{ format: 'bnb4' as const }, { format: 'qdq' as const }]) {
+    const r = await quantizeAndRun(`gemm-${nbits.format}`, g, nbits);
+    assert.equal(ops(r.proto).filter((o) => o === 'Add').length, 1, `${nbits.format}: one Add for fc1's bias`);
+    assert.ok(!ops(r.proto).includes('Gemm'));
+    assert.ok(r.cosine > 0.98, `${nbits.format} cosine ${r.cosine}`);
   }
 });
 

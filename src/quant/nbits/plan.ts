@@ -1,6 +1,7 @@
 // Which nodes take low-bit weights: a MatMul whose second input is a
 // constant 2-D float matrix (an initializer, or a constant one transposed by
-// a Transpose node, the form tied language-model heads take), and on
+// a Transpose node, the form tied language-model heads take), a Gemm that is
+// such a MatMul plus a bias vector (transB either way), and on
 // request an embedding lookup (Gather along axis 0 of a constant 2-D table
 // by computed indices). Everything else is listed with the reason it stays
 // as it is, so "nothing to quantize" can say what the model holds.
@@ -9,7 +10,7 @@ import type { GraphIndex } from '../../onnx/graph-index.js';
 import type { GraphScope } from '../../onnx/graph-walk.js';
 import type { NodeProto, TensorProto } from '../../onnx/proto.js';
 import { tensorShape } from '../../onnx/tensor-data.js';
-import { attrInt, attrInts } from '../graph-edit.js';
+import { attrFloat, attrInt, attrInts } from '../graph-edit.js';
 import type { ResolvedNBitsOptions } from './options.js';
 
 export interface WeightRef {
@@ -24,7 +25,7 @@ export interface WeightRef {
 }
 
 export type Candidate =
-  | { kind: 'matmul'; node: NodeProto; scope: GraphScope; weight: WeightRef; k: number; n: number; floatType: number }
+  | { kind: 'matmul'; node: NodeProto; scope: GraphScope; weight: WeightRef; k: number; n: number; floatType: number; bias?: string }
   | { kind: 'gather'; node: NodeProto; scope: GraphScope; table: WeightRef; rows: number; width: number; floatType: number };
 
 export interface Plan {
@@ -68,18 +69,46 @@ export function planNBits(index: GraphIndex, opts: ResolvedNBitsOptions): Plan {
     return { ...src, transposed: true, via: p.node };
   };
 
+  /** A Gemm that is a MatMul with a constant weight and, maybe, a bias: Y = A · B(ᵀ) + C. */
+  const gemmCandidate = (node: NodeProto, scope: GraphScope): Candidate | string => {
+    const [a, b, c] = node.input ?? [];
+    const w = constant(scope, b ?? '');
+    if (!w) return 'no constant weight';
+    if (constant(scope, a ?? '')) return 'both inputs are constants';
+    if (attrInt(node, 'transA', 0) !== 0 || attrFloat(node, 'alpha', 1) !== 1) return 'transA or alpha';
+    const shape = tensorShape(w.tensor);
+    if (shape.length !== 2 || !FLOATS.has(w.tensor.dataType ?? 0)) return 'weight is not a 2-D float32/float16 matrix';
+    const transposed = attrInt(node, 'transB', 0) === 1;
+    const [k, n] = transposed ? [shape[1]!, shape[0]!] : [shape[0]!, shape[1]!];
+    let bias: string | undefined;
+    if (c) {
+      const ct = constant(scope, c);
+      if (!ct || attrFloat(node, 'beta', 1) !== 1 || tensorShape(ct.tensor).join() !== String(n) || ct.tensor.dataType !== w.tensor.dataType) {
+        return 'its bias is not a constant vector of N values with beta 1';
+      }
+      bias = c;
+    }
+    return { kind: 'matmul', node, scope, weight: { ...w, transposed }, k, n, floatType: w.tensor.dataType!, ...(bias ? { bias } : {}) };
+  };
+
   for (const scope of index.scopes) {
     for (const node of scope.graph.node ?? []) {
       const op = node.opType ?? '';
       const key = node.domain && node.domain !== 'ai.onnx' ? `${node.domain}.${op}` : op;
       opCounts.set(key, (opCounts.get(key) ?? 0) + 1);
       if (node.domain && node.domain !== 'ai.onnx') continue;
-      if (op !== 'MatMul' && op !== 'Gather') continue;
+      if (op !== 'MatMul' && op !== 'Gemm' && op !== 'Gather') continue;
       if (exclude.has(node.name ?? '') || exclude.has(op)) {
         skip('excluded by --exclude', node);
         continue;
       }
       const inputs = node.input ?? [];
+      if (op === 'Gemm') {
+        const gemm = gemmCandidate(node, scope);
+        if (typeof gemm === 'string') skip(`Gemm: ${gemm}`, node);
+        else candidates.push(gemm);
+        continue;
+      }
       if (op === 'MatMul') {
         const w = matrix(scope, inputs[1] ?? '');
         if (!w) {

@@ -142,7 +142,10 @@ export function rewriteNBits(ctx: RewriteContext, candidates: Candidate[]): Rewr
     if (c.k % opts.blockSize !== 0) padded.push(`${name} (K ${c.k})`);
     if (opts.algorithm === 'gptq' && !ctx.moments?.has(node.input![0]!)) out.rtnFallbacks.push(name);
     const a = node.input![0]!;
-    const y = node.output![0]!;
+    // A Gemm's bias: an input of MatMulNBits, an Add after the other formats' MatMul.
+    const bias = c.bias;
+    const y = bias && opts.format !== 'matmulnbits' ? uniqueName(`${name}_product`) : node.output![0]!;
+    const biasAdd = (): NodeProto[] => (bias && opts.format !== 'matmulnbits' ? [makeNode('Add', [y, bias], [node.output![0]!], uniqueName(`${name}_bias`))] : []);
     let replacement: NodeProto[];
     if (opts.format === 'bnb4') {
       const numel = c.k * c.n;
@@ -155,7 +158,7 @@ export function rewriteNBits(ctx: RewriteContext, candidates: Candidate[]): Rewr
         return [q.packed, scaleBytes(q.absmax, floatType)];
       });
       replacement = [makeNode('MatMulBnb4', [a, b!.name!, absmax!.name!], [y], name,
-        { K: c.k, N: c.n, block_size: opts.blockSize, quant_type: BNB4_QUANT_TYPE[opts.bnb4Type] }, MS_DOMAIN)];
+        { K: c.k, N: c.n, block_size: opts.blockSize, quant_type: BNB4_QUANT_TYPE[opts.bnb4Type] }, MS_DOMAIN), ...biasAdd()];
       count('MatMulBnb4');
     } else if (opts.format === 'qdq') {
       const signed = opts.symmetric;
@@ -172,6 +175,7 @@ export function rewriteNBits(ctx: RewriteContext, candidates: Candidate[]): Rewr
       replacement = [
         makeNode('DequantizeLinear', [q!.name!, scales!.name!, ...(zp ? [zp.name!] : [])], [dqOut], dqName, { axis: 0, block_size: opts.blockSize }),
         makeNode('MatMul', [a, dqOut], [y], name),
+        ...biasAdd(),
       ];
       out.origin.set(dqName, [name]);
       count('MatMul (INT4 DequantizeLinear)');
@@ -187,7 +191,10 @@ export function rewriteNBits(ctx: RewriteContext, candidates: Candidate[]): Rewr
       });
       const attrs: Record<string, number> = { K: c.k, N: c.n, bits: opts.bits, block_size: opts.blockSize };
       if (opts.accuracyLevel) attrs.accuracy_level = opts.accuracyLevel;
-      replacement = [makeNode('MatMulNBits', [a, b!.name!, scales!.name!, ...(zp ? [zp.name!] : [])], [y], name, attrs, MS_DOMAIN)];
+      // Inputs: A, B, scales, zero_points, g_idx (unused), bias.
+      const inputs = [a, b!.name!, scales!.name!, zp?.name ?? '', ...(bias ? ['', bias] : [])];
+      while (inputs[inputs.length - 1] === '') inputs.pop();
+      replacement = [makeNode('MatMulNBits', inputs, [y], name, attrs, MS_DOMAIN)];
       count('MatMulNBits');
     }
     replaceNode(c.scope.graph.node!, node, replacement);
