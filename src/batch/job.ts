@@ -13,6 +13,8 @@ import type { ProviderStatus } from '../bench/providers.js';
 import { GateError, QuantizeError } from '../errors.js';
 import type { JobSettings } from './job-settings.js';
 import type { ModelEntry } from './model-list.js';
+import type { Provenance } from './provenance.js';
+import { skipUnchangedStep } from './steps/skip-unchanged.js';
 import { checkOutputStep } from './steps/check-output.js';
 import { writeModelStep } from './steps/write-model.js';
 import { benchStep } from './steps/bench-output.js';
@@ -24,6 +26,8 @@ export interface ModelJob {
   settings: JobSettings;
   /** overwrite an existing output */
   force?: boolean;
+  /** leave an up-to-date output alone (same source and settings recorded in it), redo a stale one */
+  skipExisting?: boolean;
   /** create the output's folder when missing (under --out-dir) */
   createFolder?: boolean;
   /** also write the bench report to this file (one model only) */
@@ -41,7 +45,11 @@ export interface JobResult {
   error?: unknown;
   /** why it was skipped */
   skipReason?: string;
+  /** why an existing output was made again (--skip-existing found it stale) */
+  redone?: string;
   written?: QuantizeFileResult;
+  /** the digests recorded in the output */
+  provenance?: Provenance;
   bench?: BenchReport;
   /** fallbacks and bench warnings, for stderr */
   warnings: string[];
@@ -66,6 +74,8 @@ export interface JobContext {
 export interface JobState {
   job: ModelJob;
   result: JobResult;
+  /** digests of the source and the settings, recorded in the output */
+  provenance?: Provenance;
 }
 
 export interface JobStep {
@@ -76,7 +86,7 @@ export interface JobStep {
 
 /** The steps for these settings, in order. */
 export function jobSteps(settings: JobSettings): JobStep[] {
-  return [checkOutputStep, writeModelStep, ...(settings.bench ? [benchStep] : []), gateStep];
+  return [skipUnchangedStep, checkOutputStep, writeModelStep, ...(settings.bench ? [benchStep] : []), gateStep];
 }
 
 export async function runModelJob(job: ModelJob, ctx: JobContext, steps: readonly JobStep[] = jobSteps(job.settings)): Promise<JobResult> {

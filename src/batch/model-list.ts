@@ -18,6 +18,8 @@ export interface ModelEntry {
   relative: string;
   /** the path from the working directory (posix separators): the model's identity in shards and merged reports */
   key: string;
+  /** found in a folder or by a pattern, rather than named */
+  found?: boolean;
 }
 
 export interface ExpandOptions {
@@ -25,6 +27,12 @@ export interface ExpandOptions {
   recursive?: boolean;
   /** the folder relative paths and globs are read from (default: the working directory) */
   cwd?: string;
+  /**
+   * Asked first for each folder named: the models it stands for when it is
+   * more than a folder of models (a model repository with its own layout,
+   * say), or undefined for the default (-r walks it, else a usage error).
+   */
+  folder?(path: string): ModelEntry[] | undefined;
 }
 
 const toPosix = (p: string): string => p.split(sep).join('/');
@@ -40,13 +48,18 @@ const skipFolder = (name: string): boolean => name.startsWith('.') || name === '
 export function expandModels(args: readonly string[], opts: ExpandOptions = {}): ModelEntry[] {
   const cwd = opts.cwd ?? process.cwd();
   const found = new Map<string, ModelEntry>();
-  const add = (input: string, rel: string): void => {
+  const add = (input: string, rel: string, byPattern = true): void => {
     const key = toPosix(relative(process.cwd(), resolve(cwd, input))) || basename(input);
-    if (!found.has(key)) found.set(key, { input, relative: toPosix(rel), key });
+    if (!found.has(key)) found.set(key, { input, relative: toPosix(rel), key, ...(byPattern ? { found: true } : {}) });
   };
   for (const arg of args) {
     const path = resolve(cwd, arg);
     if (existsSync(path) && statSync(path).isDirectory()) {
+      const special = opts.folder?.(arg);
+      if (special) {
+        for (const e of special) if (!found.has(e.key)) found.set(e.key, e);
+        continue;
+      }
       if (!opts.recursive) {
         throw new UsageError(`${arg} is a folder: pass -r to quantize every .onnx file below it, or name the models (a quoted glob like '${join(arg, '*.onnx')}' works too)`);
       }
@@ -59,7 +72,7 @@ export function expandModels(args: readonly string[], opts: ExpandOptions = {}):
       const base = globBase(arg);
       for (const m of matches) add(m, relative(resolve(cwd, base), resolve(cwd, m)));
     } else {
-      add(arg, basename(arg));
+      add(arg, basename(arg), false);
     }
   }
   return [...found.values()];

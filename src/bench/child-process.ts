@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RuntimeFailure } from '../errors.js';
+import { stopOnExit } from '../cleanup.js';
 
 /** The path of a helper script compiled beside this module ('memory-child' → .../dist/src/bench/memory-child.js). */
 export function childScriptPath(name: string): string {
@@ -34,6 +35,8 @@ export interface ChildOutcome {
 export function runChildScript(script: string, args: readonly string[], input?: Uint8Array, timeoutMs = 0): Promise<ChildOutcome> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Stopped (SIGTERM: it removes its own temporary files) if this run is interrupted.
+    stopOnExit(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;

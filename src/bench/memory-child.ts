@@ -15,6 +15,15 @@ import { placementFromProfile, type ProviderPlacement } from './placement.js';
 import { typedArrayFor, type DType } from '../data/ndarray.js';
 import { encodeModel, makeGraph, makeModel, makeNode, makeValueInfo } from '../onnx/build.js';
 import { DataType } from '../onnx/dtypes.js';
+import { cleanUpNow, removeOnExit } from '../cleanup.js';
+
+// Stopped by an interrupted parent (SIGTERM): the profile folder goes with it. Ctrl-C reaches the
+// whole process group: the parent decides, so that it can tell an interruption from a failure.
+process.once('SIGTERM', () => {
+  cleanUpNow();
+  process.exit(143);
+});
+process.on('SIGINT', () => undefined);
 
 export interface MemoryChildRequest {
   file: string;
@@ -132,6 +141,7 @@ async function main(): Promise<void> {
   let placementError: string | undefined;
   if (request.placement) {
     const dir = mkdtempSync(join(tmpdir(), 'oq-profile-'));
+    const forget = removeOnExit(dir);
     try {
       const profiled = await ort.InferenceSession.create(request.file, { ...options, enableProfiling: true, profileFilePrefix: join(dir, 'profile') });
       await profiled.run(feeds);
@@ -144,6 +154,7 @@ async function main(): Promise<void> {
       placementError = (err as Error).message;
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      forget();
     }
   }
   reply({

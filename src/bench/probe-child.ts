@@ -6,6 +6,9 @@ import ort from 'onnxruntime-node';
 import { encodeModel, makeGraph, makeModel, makeNode, makeValueInfo } from '../onnx/build.js';
 import { DataType } from '../onnx/dtypes.js';
 
+// Ctrl-C reaches the whole process group: the parent decides (it stops this child with SIGTERM).
+process.on('SIGINT', () => undefined);
+
 // Failures are reported on stdout; ORT's own error log would repeat them on stderr.
 ort.env.logLevel = 'fatal';
 

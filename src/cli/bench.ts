@@ -22,6 +22,7 @@ import { writeReport } from '../report/write-report.js';
 import { parseProviderList } from '../bench/providers.js';
 import type { SampleSource } from '../bench/compare.js';
 import { formatBench } from '../report/bench-text.js';
+import { isCi } from './ci.js';
 
 export { readLabels, writeReport, type BenchSettings };
 
@@ -204,7 +205,7 @@ export function optionalNumber(value: string | undefined, name: string, ok: (x: 
 
 /** Progress on stderr, only on a terminal: a bar while samples run, a line for the other stages. */
 function progressReporter(): { update(e: BenchProgress): void; stop(): void } {
-  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  if (!process.stderr.isTTY || isCi()) return { update: () => undefined, stop: () => undefined };
   let bar: cliProgress.SingleBar | undefined;
   let barProvider = '';
   const stopBar = (): void => {

@@ -6,6 +6,9 @@ import { printError, setVerbose } from './print-error.js';
 import { registerBench } from './bench.js';
 import { registerInspect } from './inspect.js';
 import { registerQuantize } from './quantize.js';
+import { registerMergeReports } from './merge-reports.js';
+import { installSignalHandlers } from './interrupt.js';
+import { isCi } from './ci.js';
 
 export function buildProgram(): Command {
   const program = new Command('quantize');
@@ -18,6 +21,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInspect(program);
   registerBench(program);
+  registerMergeReports(program);
   registerQuantize(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
@@ -25,7 +29,9 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   setVerbose(argv.includes('--verbose'));
-  if (argv.includes('--no-color') || process.env.NO_COLOR) chalk.level = 0;
+  // No colours for a log file or a CI job's log (CI is set by GitHub Actions, GitLab and most others).
+  if (argv.includes('--no-color') || process.env.NO_COLOR || isCi()) chalk.level = 0;
+  installSignalHandlers();
   try {
     // Global flags may stand anywhere (before or after the subcommand): taken out here.
     await buildProgram().parseAsync(argv.filter((a, i) => i < 2 || (a !== '--verbose' && a !== '--no-color')));

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { OPTION_TYPES, parseOptionValue, type ModelOptionKey, type ModelOptions } from '../batch/model-options.js';
 import { addBenchOptions } from './bench.js';
+import { parseShard, type Shard } from '../batch/shard.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -30,8 +31,14 @@ export function addQuantizeOptions(program: Command): void {
     .option('--threads <n>', 'intra-op threads for the latency measurement (default: ONNX Runtime\'s)')
     .option('--max-accuracy-drop <x>', 'exit 3 if accuracy drops more than x points (labels), or top-1 agreement/cosine falls by more than x/100')
     .option('--external-data', 'save weights to a side file <output>.data')
-    .option('--json', 'print the result as JSON')
-    .option('--force', 'overwrite an existing output file');
+    .option('--json', 'print the result as JSON: one object for one model file; NDJSON for several (one line per model as it finishes, then a summary)')
+    .option('--json-file <file>', 'also write the NDJSON results to this file (stdout stays human-readable)')
+    .option('--force', 'overwrite an existing output file')
+    .option('--skip-existing', 'leave an output alone when it was made from the same source with the same settings (recorded in its metadata); redo a stale one')
+    .option('-j, --jobs <n>', 'models quantized at once (default: from the CPUs and free memory); benchmarks always run alone')
+    .option('--config <file>', 'settings from a file (.json, .mjs, .yaml): inputs, defaults, per-model overrides by glob; flags win over it')
+    .option('--shard <K/N>', 'quantize only slice K of N of the model list (by a hash of each path: stable when models are added); auto: from CI variables')
+    .option('-q, --quiet', 'print only errors and the summary');
   // The benchmark run after writing takes the bench command's own options too.
   addBenchOptions(program);
 }
@@ -63,12 +70,24 @@ export interface QuantizeBatchFlags {
   outDir?: string;
   recursive?: boolean;
   json?: boolean;
+  jsonFile?: string;
   force?: boolean;
+  skipExisting?: boolean;
   report?: string;
+  jobs?: number;
+  config?: string;
+  shard?: Shard;
+  quiet?: boolean;
 }
 
 export function batchFlags(command: Command): QuantizeBatchFlags {
-  const o = command.opts() as QuantizeBatchFlags;
+  const o = command.opts() as Omit<QuantizeBatchFlags, 'jobs' | 'shard'> & { jobs?: string; shard?: string };
   if (o.outDir !== undefined && o.output !== undefined) throw new UsageError('-o names the output file; --out-dir the folder for several: give one of them');
-  return o;
+  if (o.force && o.skipExisting) throw new UsageError('--force redoes every output, --skip-existing only stale ones: give one of them');
+  let jobs: number | undefined;
+  if (o.jobs !== undefined) {
+    jobs = Number(o.jobs);
+    if (!(o.jobs.trim() !== '' && Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs must be an integer >= 1 (got '${o.jobs}')`);
+  }
+  return { ...o, jobs, shard: o.shard === undefined ? undefined : parseShard(o.shard) };
 }

@@ -1,39 +1,61 @@
 // `quantize model.onnx --int8 --calibrate samples/ [-o out]`, and the same for
 // several models, folders (-r) and globs: parses the command line, hands the
 // batch to src/batch/, prints what comes back.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { runBatch } from '../batch/run-batch.js';
 import { addQuantizeOptions, batchFlags, givenSettings } from './quantize-options.js';
 import { quantizePrinter } from './quantize-output.js';
+import { loadConfig } from '../batch/config.js';
+import { cleanUpNow } from '../cleanup.js';
+import { onInterrupt } from './interrupt.js';
 
 export function registerQuantize(program: Command): void {
   program.argument('[models...]', 'ONNX models to quantize: files, folders with -r, or quoted glob patterns (each written beside its input as <name>.int8.onnx unless -o or --out-dir says otherwise)');
   addQuantizeOptions(program);
   program.action(async (models: string[]) => {
-    if (models.length === 0) {
+    const flags = batchFlags(program);
+    if (models.length === 0 && !flags.config) {
       program.help({ error: true });
       return;
     }
-    const first = models[0]!;
-    if (!existsSync(first) && !/\.onnx$/i.test(first) && !/[*?[\]{}]/.test(first)) {
+    const first = models[0];
+    if (first !== undefined && !existsSync(first) && !/\.onnx$/i.test(first) && !/[*?[\]{}]/.test(first)) {
       // Not a file, not named like a model: most likely a mistyped command.
       const near = program.commands.map((c) => c.name()).find((name) => editDistance(name, first) <= 2);
       throw new UsageError(`unknown command or missing model '${first}'${near ? ` (did you mean ${near}?)` : ''}`);
     }
-    const flags = batchFlags(program);
     const settings = givenSettings(program);
-    const printer = quantizePrinter({ json: flags.json === true, several: models.length > 1 });
-    const summary = await runBatch({
-      inputs: models, flags: settings,
-      ...(flags.recursive ? { recursive: true } : {}),
-      ...(flags.outDir !== undefined ? { outDir: flags.outDir } : {}),
-      ...(flags.output !== undefined ? { output: flags.output } : {}),
-      ...(flags.force ? { force: true } : {}),
-      ...(flags.report !== undefined ? { report: flags.report } : {}),
-    }, printer.hooks);
+    const config = flags.config ? await loadConfig(flags.config) : undefined;
+    // One model file named: one JSON object. A list (several, a folder, a pattern, a config's inputs, a shard): NDJSON.
+    const single = models.length === 1 && !flags.shard && existsSync(first!) && statSync(first!).isFile();
+    const printer = quantizePrinter({ json: flags.json === true, single, quiet: flags.quiet === true, ...(flags.jsonFile ? { jsonFile: flags.jsonFile } : {}) });
+    const controller = new AbortController();
+    const release = onInterrupt((signal) => controller.abort(signal));
+    let summary;
+    try {
+      summary = await runBatch({
+        inputs: models, flags: settings, signal: controller.signal,
+        ...(config ? { config } : {}),
+        ...(flags.recursive ? { recursive: true } : {}),
+        ...(flags.outDir !== undefined ? { outDir: flags.outDir } : {}),
+        ...(flags.output !== undefined ? { output: flags.output } : {}),
+        ...(flags.force ? { force: true } : {}),
+        ...(flags.skipExisting ? { skipExisting: true } : {}),
+        ...(flags.report !== undefined ? { report: flags.report } : {}),
+        ...(flags.jobs !== undefined ? { jobs: flags.jobs } : {}),
+        ...(flags.shard ? { shard: flags.shard } : {}),
+      }, printer.hooks);
+    } finally {
+      release();
+    }
     printer.finish(summary);
+    if (summary.interrupted) {
+      // Work of this process may still be pending (an interrupted quantization): leave now, cleaned up.
+      cleanUpNow();
+      process.exit(summary.exitCode);
+    }
     if (summary.exitCode) process.exitCode = summary.exitCode;
   });
 }

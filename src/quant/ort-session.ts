@@ -10,11 +10,29 @@ import { encodeModelChunks } from '../onnx/encode-chunks.js';
 import { isExternal } from '../onnx/external-data.js';
 import { tempPathFor, writeParts } from '../onnx/file-io.js';
 import type { ModelProto } from '../onnx/proto.js';
+import { removeOnExit } from '../cleanup.js';
 import { forEachModelTensor } from '../onnx/walk-tensors.js';
+
+let sessionThreads: number | undefined;
+
+/**
+ * Intra-op threads for the sessions this process opens while quantizing
+ * (calibration, the output's check); undefined: ONNX Runtime's default (one
+ * per physical core). A batch's worker process sets its share of the CPUs,
+ * so N workers do not each start a thread per core.
+ */
+export function setQuantizeSessionThreads(threads: number | undefined): void {
+  sessionThreads = threads;
+}
+
+/** The options with this process's thread count added (unless they set their own). */
+export function withSessionThreads(options: ort.InferenceSession.SessionOptions): ort.InferenceSession.SessionOptions {
+  return sessionThreads === undefined || options.intraOpNumThreads !== undefined ? options : { ...options, intraOpNumThreads: sessionThreads };
+}
 
 export async function openSessionFor(model: ModelProto, sourceFile: string, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
   // Errors only: the runtime's warnings are not the user's to read.
-  const options = { logSeverityLevel: 3 as const, ...sessionOptions };
+  const options = withSessionThreads({ logSeverityLevel: 3 as const, ...sessionOptions });
   // Weights computed on first use (a rewrite's deferred results) become bytes here.
   const proto = inlineComputedTensors(model);
   let external = false;
@@ -32,10 +50,12 @@ export async function openSessionFor(model: ModelProto, sourceFile: string, sess
     return ort.InferenceSession.create(bytes, options);
   }
   const temp = tempPathFor(join(dirname(sourceFile), 'session.onnx'));
+  const forget = removeOnExit(temp);
   try {
     writeParts(temp, parts);
     return await ort.InferenceSession.create(temp, options);
   } finally {
     rmSync(temp, { force: true });
+    forget();
   }
 }

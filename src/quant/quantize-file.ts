@@ -10,6 +10,7 @@ import { hasExternalData } from '../onnx/external-data.js';
 import { loadModel } from '../onnx/load.js';
 import { saveModel, type SaveResult } from '../onnx/save.js';
 import { releaseMemory } from '../release-memory.js';
+import { removeOnExit } from '../cleanup.js';
 import { checkInput, excuseGeneratedInput, inputSpecs, quantizeOnce, withFallbacks, type CheckInput, type QuantizeOptions } from './quantize-model.js';
 import type { InputSpec } from '../data/validate.js';
 import type { QuantizeReport } from './report.js';
@@ -31,6 +32,8 @@ export interface QuantizeFileResult {
 
 export async function quantizeFile(input: string, output: string, opts: QuantizeFileOptions): Promise<QuantizeFileResult> {
   const work = mkdtempSync(join(dirname(output), `.${basename(output)}.work-`));
+  // Removed by the entry point too if the run is interrupted (SIGINT, SIGTERM).
+  const forget = removeOnExit(work);
   try {
     const staged = join(work, basename(output));
     let check: CheckInput | undefined;
@@ -69,5 +72,6 @@ export async function quantizeFile(input: string, output: string, opts: Quantize
     return { report: result.report, saved, inputs: result.inputs };
   } finally {
     if (existsSync(work)) rmSync(work, { recursive: true, force: true });
+    forget();
   }
 }

@@ -30,6 +30,13 @@ export interface QuantizeOptions extends Omit<StaticQuantizeOptions, 'calibrate'
   checkSamples?: string;
   /** Low-bit weights (MatMulNBits, bnb4, INT4 DequantizeLinear) instead of INT8; `calibrate` then feeds GPTQ. */
   nbits?: NBitsOptions;
+  /**
+   * Where the output came from, recorded in its `onnx-quantize` metadata entry
+   * (the batch runner puts the source's and the settings' digests here, to
+   * tell later whether the output is up to date). Plain values only: the
+   * entry must be the same bytes for the same inputs.
+   */
+  provenance?: Record<string, string | number>;
 }
 
 /** One quantization with the given nodes kept float; metadata stamped. */
@@ -48,7 +55,7 @@ function stampMetadata(proto: ModelProto, r: QuantizeReport, opts: QuantizeOptio
     key: 'onnx-quantize',
     value: JSON.stringify({ version: TOOL_VERSION, mode: r.mode, samples: r.samples, perChannel: r.perChannel,
       reduceRange: opts.reduceRange ?? true, weights: r.weightFormat ?? 'int8', ...(r.mode === 'low-bit' ? { settings: r.modeReason } : {}),
-      activations: r.mode === 'static' ? 'uint8' : r.mode === 'dynamic' ? 'uint8 per call' : 'float', exclude }),
+      activations: r.mode === 'static' ? 'uint8' : r.mode === 'dynamic' ? 'uint8 per call' : 'float', exclude, ...opts.provenance }),
   }];
 }
 

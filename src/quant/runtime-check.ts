@@ -7,7 +7,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import { makeValueInfo } from '../onnx/build.js';
 import { DataType } from '../onnx/dtypes.js';
 import { cloneShallow } from '../onnx/walk-tensors.js';
-import { openSessionFor } from './ort-session.js';
+import { openSessionFor, withSessionThreads } from './ort-session.js';
 
 export interface RuntimeProblem {
   message: string;
@@ -65,7 +65,7 @@ export async function findRuntimeProblem(model: ModelProto | string, file: strin
   let session: ort.InferenceSession;
   const options = check.prepack ? CHECK_OPTIONS_PREPACKED : CHECK_OPTIONS;
   try {
-    session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await openSessionFor(model, file, options);
+    session = typeof model === 'string' ? await ort.InferenceSession.create(model, withSessionThreads(options)) : await openSessionFor(model, file, options);
   } catch (err) {
     const message = (err as Error).message;
     return { message: `ONNX Runtime refused the quantized model: ${message}`, nodes: blameFromMessage(message, origin) };

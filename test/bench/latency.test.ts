@@ -11,9 +11,18 @@ function fake(name: string, log: string[], ms = 0): Runnable {
     async run() {
       log.push(name);
       if (ms > 0) {
-        const end = performance.now() + ms;
-        while (performance.now() < end) {
-          // busy wait: timers are too coarse for sub-millisecond delays
+        // Burn `ms` of this process's CPU time, not of wall time: on a busy
+        // machine both stand-ins then slow down by the same factor, as real
+        // models do, and their ratio holds (a wall-clock deadline let the
+        // preemption after it add the same milliseconds to both, squeezing
+        // 2× down to 1.2× under load). Timers are too coarse for this.
+        const cpuMs = (): number => {
+          const u = process.cpuUsage();
+          return (u.user + u.system) / 1000;
+        };
+        const end = cpuMs() + ms;
+        while (cpuMs() < end) {
+          // busy wait
         }
       }
       return {};

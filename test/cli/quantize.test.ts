@@ -136,13 +136,15 @@ test('several models in one command: each written beside its input; a failure is
   copyFileSync(digits, b);
   const broken = join(dir, 'many-broken.onnx');
   writeFileSync(broken, 'not a model');
-  const r = runCli([a, broken, b, '--int8', '--no-bench', '--json']);
+  const r = runCli([a, broken, b, '--int8', '--no-bench', '--json', '--jobs', '1']);
   assert.equal(r.code, 1, 'the worst exit code');
-  const results = JSON.parse(r.stdout);
-  assert.equal(results.length, 3);
+  // NDJSON: one line per model in the order they finish (one job at a time: the order given), then the summary.
+  const results = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(results.length, 4);
   assert.equal(results[0].output, join(dir, 'many-a.int8.onnx'));
   assert.match(results[1].error, /not an ONNX model|text file/);
   assert.equal(results[2].output, join(dir, 'many-b.int8.onnx'));
+  assert.equal(results[3].type, 'summary');
   assert.ok(existsSync(join(dir, 'many-a.int8.onnx')) && existsSync(join(dir, 'many-b.int8.onnx')));
   assert.match(r.stderr, /many-broken\.onnx/);
   assert.equal(runCli([a, b, '--int8', '-o', join(dir, 'x.onnx')]).code, 2, '-o with several models is a usage error');

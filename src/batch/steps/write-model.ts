@@ -9,6 +9,7 @@ export const writeModelStep: JobStep = {
     try {
       state.result.written = await ctx.writeModel(job.entry.input, job.output, {
         ...job.settings.quantize,
+        ...(state.provenance ? { provenance: { ...state.provenance } } : {}),
         ...(ctx.onProgress ? { onProgress: (done: number, total: number) => ctx.onProgress!('calibrating', done, total) } : {}),
       });
     } finally {
