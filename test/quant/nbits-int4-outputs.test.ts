@@ -54,7 +54,7 @@ test('--format qdq on a model whose weight is also a graph output: the output st
   const out = join(dir, 'weight-output.qdq.onnx');
   saveModel(outcome.proto, out, { source: model });
   const written = loadModel(out).proto;
-  assert.ok((written.graph!.initializer ?? []).some((t) => t.dataType === DataType.INT4), 'the MatMul reads an INT4 weight');
+  assert.ok((written.graph!.initializer ?? []).some((t) => t.dataType === DataType.UINT4), 'the MatMul reads a UINT4 weight (zero points: the default)');
   assert.equal(written.graph!.initializer!.find((t) => t.name === 'w')?.dataType, DataType.FLOAT, 'the output weight stays float');
   const r = runInChild(out);
   assert.equal(r.status, 0, `child exited with ${r.status} (signal ${r.signal})`);
