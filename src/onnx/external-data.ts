@@ -6,8 +6,7 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize, sep } from 'node:path';
 import { ModelFormatError } from '../errors.js';
 import { readFully } from './file-io.js';
-import { DataLocation, type ModelProto, type TensorProto } from './proto.js';
-import { forEachModelTensor } from './walk-tensors.js';
+import { DataLocation, type TensorProto } from './proto.js';
 
 export interface ExternalRef {
   location: string;
@@ -19,14 +18,6 @@ export function isExternal(t: TensorProto): boolean {
   return t.dataLocation === DataLocation.EXTERNAL;
 }
 
-/** Whether any tensor of the model lives in a side file. */
-export function hasExternalData(model: ModelProto): boolean {
-  let found = false;
-  forEachModelTensor(model, (t) => {
-    found ||= isExternal(t);
-  });
-  return found;
-}
 
 /** The (location, offset, length) of an external tensor; length -1 when absent (rest of the file). */
 export function parseExternalRef(t: TensorProto, modelFile: string): ExternalRef {

@@ -19,7 +19,13 @@ import { cloneShallow, forEachModelTensor, mapModelTensors } from './walk-tensor
 export const PROTOBUF_LIMIT = 2 ** 31 - 1;
 
 export interface SaveOptions {
-  /** true: tensors of `threshold` bytes or more go to one side file; 'auto' (default): only when the protobuf would pass 2 GB. */
+  /**
+   * true: tensors of `threshold` bytes or more go to one side file; false: all inline; 'auto'
+   * (default): a side file when the protobuf would pass 2 GB, or when `source` keeps its tensors
+   * in side files (a model loaded with external data is saved with external data: its tensors
+   * then stream file to file, and computed ones are written one at a time, instead of all being
+   * gathered in memory for one protobuf).
+   */
   externalData?: boolean | 'auto';
   /** Side file name, relative to the model's folder (default: `<model file name>.data`). */
   externalDataName?: string;
@@ -48,6 +54,8 @@ export function saveModel(model: ModelProto, file: string, options: SaveOptions 
     if (inlineSizeEstimate(model) > PROTOBUF_LIMIT) {
       external = true;
       autoExternal = true;
+    } else if ((source.external?.files().size ?? 0) > 0) {
+      external = true;
     }
   }
   if (!external) {

@@ -6,7 +6,6 @@
 // all. A node the runtime refuses sends the loop round again with it in float.
 import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { hasExternalData } from '../onnx/external-data.js';
 import { loadModel } from '../onnx/load.js';
 import { saveModel, type SaveResult } from '../onnx/save.js';
 import { releaseMemory } from '../release-memory.js';
@@ -17,7 +16,7 @@ import type { QuantizeReport } from './report.js';
 import { findRuntimeProblem } from './runtime-check.js';
 
 export interface QuantizeFileOptions extends QuantizeOptions {
-  /** true: weights go to a side file; default: when the input keeps its weights in one (or the output would pass 2 GB). */
+  /** true: weights go to a side file; default: when the input keeps its weights in one, or the output would pass 2 GB. */
   externalData?: boolean;
   /** The side file's name, relative to the output's folder (default `<output name>.data`). */
   externalDataName?: string;
@@ -44,10 +43,8 @@ export async function quantizeFile(input: string, output: string, opts: Quantize
       try {
         check ??= checkInput(model, opts);
         const outcome = await quantizeOnce(model, opts, exclude);
-        // A model with external data is written with external data too: its weights then stream
-        // from side file to side file one at a time, instead of being gathered into one protobuf.
-        const external = opts.externalData ?? (hasExternalData(model.proto) ? true : 'auto');
-        const saved = saveModel(outcome.proto, staged, { source: model, externalData: external, externalDataName: opts.externalDataName });
+        // 'auto': a model loaded with external data is written with external data (save.ts).
+        const saved = saveModel(outcome.proto, staged, { source: model, externalData: opts.externalData ? true : 'auto', externalDataName: opts.externalDataName });
         return { report: outcome.report, origin: outcome.origin, saved, inputs: inputSpecs(model.proto) };
       } finally {
         model.close();
