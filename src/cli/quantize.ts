@@ -10,16 +10,20 @@ import { quantizePrinter } from './quantize-output.js';
 import { loadConfig } from '../batch/config.js';
 import { cleanUpNow } from '../cleanup.js';
 import { onInterrupt } from './interrupt.js';
+import { addDtypeOptions, dtypeRequested, runDtypeCommand } from './dtype.js';
 
 export function registerQuantize(program: Command): void {
   program.argument('[models...]', 'ONNX models to quantize: files, folders with -r, or quoted glob patterns (each written beside its input as <name>.int8.onnx unless -o or --out-dir says otherwise)');
   addQuantizeOptions(program);
+  addDtypeOptions(program);
   program.action(async (models: string[]) => {
     const flags = batchFlags(program);
     if (models.length === 0 && !flags.config) {
       program.help({ error: true });
       return;
     }
+    // transformers.js variants (fp16, q8, ...): a model file or a model folder each.
+    if (dtypeRequested(program)) return runDtypeCommand(models, program);
     const first = models[0];
     if (first !== undefined && !existsSync(first) && !/\.onnx$/i.test(first) && !/[*?[\]{}]/.test(first)) {
       // Not a file, not named like a model: most likely a mistyped command.

@@ -7,11 +7,15 @@ import type { Sample } from './dataset.js';
 import type { NdArray } from './ndarray.js';
 import { toFeeds } from './to-ort.js';
 import type { InputSpec } from './validate.js';
+import { transformerSample, type TransformerHints } from './transformer-feeds.js';
 
 const GENERATABLE = new Set(['float32', 'float16', 'float64', 'int64', 'uint64', 'int32', 'uint32', 'int16', 'uint16', 'int8', 'uint8', 'bool']);
 
 /** @throws Error naming the input when its type cannot be generated (string, bfloat16, sequence...). */
-export function generatedSample(specs: readonly InputSpec[]): Sample {
+export function generatedSample(specs: readonly InputSpec[], hints?: TransformerHints): Sample {
+  // Token ids, masks and KV caches get values a transformer accepts (transformer-feeds.ts).
+  const transformer = transformerSample(specs, hints);
+  if (transformer) return transformer;
   const inputs = new Map<string, NdArray>();
   for (const spec of specs) {
     if (!GENERATABLE.has(spec.dtype)) throw new Error(`input '${spec.name}' is ${spec.dtype}`);
@@ -33,6 +37,6 @@ export function generatedSample(specs: readonly InputSpec[]): Sample {
   return { source: '(generated input)', inputs };
 }
 
-export function generatedFeeds(specs: readonly InputSpec[]): Record<string, ort.Tensor> {
-  return toFeeds(generatedSample(specs).inputs, specs.map((s) => s.name));
+export function generatedFeeds(specs: readonly InputSpec[], hints?: TransformerHints): Record<string, ort.Tensor> {
+  return toFeeds(generatedSample(specs, hints).inputs, specs.map((s) => s.name));
 }

@@ -45,6 +45,8 @@ export interface PlanOptions {
   elementCounts?: Map<string, number>;
   /** Multiply-adds per activation element below which a weight op is weight-only (default 16). */
   minIntensity?: number;
+  /** MatMuls of two activations quantized too (see rules.ts). */
+  activationMatMuls?: boolean;
 }
 
 export const DEFAULT_MIN_INTENSITY = 16;
@@ -90,6 +92,7 @@ export function planQuantization(editor: GraphEditor, opts: PlanOptions): QuantP
     constantDim: (name, axis) => tensorShape(editor.initializer(name)!)[axis],
     isRecurrent: (name) => recurrent.has(name) && !editor.initializers.has(name),
     minIntensity: opts.minIntensity ?? DEFAULT_MIN_INTENSITY,
+    activationMatMuls: opts.activationMatMuls,
     scalarValue: (name) => {
       const t = editor.initializer(name);
       if (!t) return undefined;

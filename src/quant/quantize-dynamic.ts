@@ -19,7 +19,7 @@ import { tensorShape } from '../onnx/tensor-data.js';
 import { GraphEditor, attrFloat, attrInt } from './graph-edit.js';
 import { prepareModel, type Prepared } from './prepare.js';
 import { addToGroup, groupNodes, type QuantizeOutcome } from './report.js';
-import { storeWeightForLoadLazily, storeWeightLazily } from './weight-dequantize.js';
+import { storeUint8WeightLazily, storeWeightForLoadLazily, storeWeightLazily } from './weight-dequantize.js';
 import { RECURRENT_OPS } from './rules.js';
 import { scaleSensitiveTensors } from './scale-sensitive.js';
 
@@ -31,6 +31,8 @@ export interface NoCalibrationOptions {
   exclude?: string[];
   /** K*N/(K+N) of a MatMul weight below which dynamic quantization does not pay (default 16). */
   minIntensity?: number;
+  /** Weights of the integer kernels: int8 symmetric (default) or uint8 with zero points (transformers.js's uint8 dtype). */
+  weightType?: 'int8' | 'uint8';
 }
 
 type Action =
@@ -99,7 +101,18 @@ export function quantizeScopesWithoutCalibration(model: Model, prepared: Prepare
   const sensitiveIn = new Map<GraphScope, Set<string>>();
   const sensitive = (scope: GraphScope): Set<string> => {
     let set = sensitiveIn.get(scope);
-    if (!set) sensitiveIn.set(scope, (set = scaleSensitiveTensors(scope.graph.node ?? [], (name) => isConst(scope, name))));
+    if (!set) {
+      const scalar = (name: string): number | undefined => {
+        const t = locate(scope, name)?.tensor;
+        if (!t || tensorShape(t).reduce((a, b) => a * b, 1) !== 1) return undefined;
+        try {
+          return model.float32(t)[0];
+        } catch {
+          return undefined; // an exponent type float32 cannot hold: treated as unknown
+        }
+      };
+      sensitiveIn.set(scope, (set = scaleSensitiveTensors(scope.graph.node ?? [], (name) => isConst(scope, name), scalar)));
+    }
     return set;
   };
   const decide = (node: NodeProto, scope: GraphScope): Action | string => {
@@ -234,8 +247,10 @@ export function quantizeScopesWithoutCalibration(model: Model, prepared: Prepare
       };
       const kn = action.transpose ? [shape[1]!, shape[0]!] : shape;
       // DynamicQuantizeMatMul takes per-column scales at any opset (a contrib op, not DequantizeLinear).
-      const w = storeWeightLazily(editors.get(located.scope)!, `${action.weight}${action.transpose ? '_T' : ''}`, read, kn, 1,
-        opts.reduceRange ?? true, DataType.FLOAT, uniqueName);
+      const base = `${action.weight}${action.transpose ? '_T' : ''}`;
+      const w = opts.weightType === 'uint8'
+        ? storeUint8WeightLazily(editors.get(located.scope)!, base, read, kn, 1, opts.reduceRange ?? true, uniqueName)
+        : storeWeightLazily(editors.get(located.scope)!, base, read, kn, 1, opts.reduceRange ?? true, DataType.FLOAT, uniqueName);
       // The fused op reads the int8 weight, scale and zero point directly: w.node is not placed.
       const output = action.fuseAdd ? action.fuseAdd.output![0]! : node.output![0]!;
       const fused = makeNode('DynamicQuantizeMatMul', [node.input![0]!, w.quantized, w.scale, w.zeroPoint, ...(action.bias ? [action.bias] : [])],

@@ -11,6 +11,7 @@ import type { ModelProto } from '../onnx/proto.js';
 import { openDataset } from '../data/dataset.js';
 import { toFeeds } from '../data/to-ort.js';
 import { generatedFeeds } from '../data/generated-feeds.js';
+import { vocabFromModel } from '../data/transformer-feeds.js';
 import { inputSpecs } from './prepare.js';
 import { quantizeStatic, TOOL_VERSION, type StaticQuantizeOptions } from './quantize-static.js';
 import { quantizeWithoutCalibration } from './quantize-dynamic.js';
@@ -77,7 +78,7 @@ export function checkInput(model: Model, opts: QuantizeOptions): CheckInput {
     if (!first.done) return { feeds: toFeeds(first.value.inputs, names), generated: false };
   }
   try {
-    return { feeds: generatedFeeds(specs), generated: true };
+    return { feeds: generatedFeeds(specs, { vocabSize: vocabFromModel(model.proto) }), generated: true };
   } catch (err) {
     // An input type no tensor can be made for here (string, bfloat16, sequence, optional).
     return { generated: true, note: `no sample was given and no input can be generated for it (${(err as Error).message}): the output was checked to load, not to run` };

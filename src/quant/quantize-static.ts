@@ -35,6 +35,8 @@ export interface StaticQuantizeOptions {
   exclude?: string[];
   /** Multiply-adds per activation element below which a weight op keeps int8 weights only (default 16; 0 quantizes all). */
   minIntensity?: number;
+  /** MatMuls of two activations (attention) quantized too (rules.ts). */
+  activationMatMuls?: boolean;
   /** How activation ranges are read from the samples (default minmax). */
   method?: CalibrationMethod;
   /** For the percentile method: the central share of values kept (default 99.999). */
@@ -63,7 +65,7 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
 
   const shapes = await probeShapes(proto, costTensors(editor), floatType, first, names, open);
   const elementCounts = new Map([...shapes].map(([k, d]) => [k, d.reduce((a, b) => a * b, 1)]));
-  const plan = planQuantization(editor, { perTensor: !perChannel, exclude: new Set(opts.exclude ?? []), elementCounts, minIntensity: opts.minIntensity });
+  const plan = planQuantization(editor, { perTensor: !perChannel, exclude: new Set(opts.exclude ?? []), elementCounts, minIntensity: opts.minIntensity, activationMatMuls: opts.activationMatMuls });
   notes.push(...plan.notes);
 
   const ranges = await calibrate(proto, plan, floatType, dataset, specs, model.file, opts);

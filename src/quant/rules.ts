@@ -25,6 +25,8 @@ export interface RuleContext {
   minIntensity: number;
   /** The value of a one-element constant, when it is one. */
   scalarValue(name: string): number | undefined;
+  /** Quantize MatMuls of two activations (attention's QK^T and AV) too: QLinearMatMul. */
+  activationMatMuls?: boolean;
 }
 
 export interface Marks {
@@ -102,7 +104,13 @@ const gemm: Rule = (node, ctx) => {
 const matMul: Rule = (node, ctx) => {
   const a = input(node, 0);
   const b = input(node, 1);
-  if (!ctx.isConstant(b)) return ctx.isConstant(a) ? 'its constant is the first input' : 'both inputs are activations';
+  if (!ctx.isConstant(b)) {
+    if (ctx.isConstant(a)) return 'its constant is the first input';
+    if (!ctx.activationMatMuls) return 'both inputs are activations';
+    if (ctx.isRecurrent(output(node, 0))) return 'on a recurrent (LSTM/GRU/RNN) path';
+    // Attention's QK^T and AV: both inputs uint8 with their own ranges, the output too (QLinearMatMul).
+    return { activations: [a, b], outputs: [output(node, 0)] };
+  }
   // The output-feature axis of the [..., K, N] weight.
   return weightOp((_n, rank) => rank - 1, false, perOutputFeature)(node, ctx);
 };

@@ -8,7 +8,7 @@ import { DataType } from '../onnx/dtypes.js';
 import { float32ArrayToHalf, float32ToHalfBits, halfBitsToFloat32 } from '../onnx/float16.js';
 import { toLong, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import type { GraphEditor } from './graph-edit.js';
-import { computePerChannelParams, quantizePerChannelWith, type QuantizedArray } from './math/index.js';
+import { computePerChannelParams, quantizePerChannel, quantizePerChannelWith, type QuantizedArray } from './math/index.js';
 
 /** Symmetric int8 scales of a weight (one per index of `axis`, or one). */
 export function weightScales(data: Float32Array, shape: number[], axis: number | null, reduceRange: boolean): Float32Array {
@@ -159,4 +159,28 @@ export function storeWeightForLoadLazily(editor: GraphEditor, base: string, read
     makeNode('Mul', [cast, scale], [output], uniqueName(`${base}_Scale`)),
   ];
   return { nodes, output, quantized };
+}
+
+/**
+ * A weight stored as uint8 with a zero point per channel (asymmetric, as
+ * onnxruntime.quantization writes QUInt8 weights), for integer kernels that
+ * read it directly (DynamicQuantizeMatMul's B): the values, scales and zero
+ * points computed when the model is saved, like storeWeightLazily's.
+ */
+export function storeUint8WeightLazily(editor: GraphEditor, base: string, read: () => Float32Array, shape: number[], axis: number,
+  reduceRange: boolean, uniqueName: (base: string) => string): { quantized: string; scale: string; zeroPoint: string } {
+  const quantized = uniqueName(`${base}_quantized`);
+  const scale = uniqueName(`${base}_scale`);
+  const zeroPoint = uniqueName(`${base}_zero_point`);
+  const channels = shape[axis]!;
+  const tensors = computedGroup([
+    { name: quantized, dims: shape, dataType: DataType.UINT8 },
+    { name: scale, dims: [channels], dataType: DataType.FLOAT },
+    { name: zeroPoint, dims: [channels], dataType: DataType.UINT8 },
+  ], () => {
+    const q = quantizePerChannel(read(), shape, axis, 'uint8', { symmetric: false, reduceRange });
+    return [bytesOf(q.data), bytesOf(q.scales), bytesOf(q.zeroPoints)];
+  });
+  for (const t of tensors) editor.addInitializer(t);
+  return { quantized, scale, zeroPoint };
 }
