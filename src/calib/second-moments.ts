@@ -8,6 +8,7 @@ import ort from 'onnxruntime-node';
 import { halfArrayToFloat32 } from '../onnx/float16.js';
 import type { ModelProto } from '../onnx/proto.js';
 import type { Dataset } from '../data/dataset.js';
+import type { NdArray } from '../data/ndarray.js';
 import { toFeeds } from '../data/to-ort.js';
 import { exposeTensors, type CalibrationSession } from './calibrate.js';
 
@@ -60,13 +61,21 @@ function mirror(h: Float64Array, k: number): void {
 /**
  * X^T X for each named tensor (of element type `elemType`, FLOAT or
  * FLOAT16) over the dataset; `widths` gives each tensor's last-axis size.
- * `accumulate` may be a faster kernel than the JavaScript one here.
+
  */
 export type Accumulate = (h: Float64Array, x: Float32Array, k: number) => number;
 
+export interface SecondMomentOptions {
+  onSample?: (done: number) => void;
+  /** A faster kernel than the JavaScript one here. */
+  accumulate?: Accumulate;
+  /** Completes a sample's inputs (a transformer's empty KV cache, say) before it runs. */
+  complete?: (inputs: Map<string, NdArray>) => Map<string, NdArray>;
+}
+
 export async function collectSecondMoments(model: ModelProto, widths: Map<string, number>, elemType: number, dataset: Dataset,
-  inputNames: string[], openSession: CalibrationSession, onSample?: (done: number) => void,
-  accumulate: Accumulate = accumulateXtX): Promise<Map<string, SecondMoments>> {
+  inputNames: string[], openSession: CalibrationSession, opts: SecondMomentOptions = {}): Promise<Map<string, SecondMoments>> {
+  const accumulate = opts.accumulate ?? accumulateXtX;
   const moments = new Map<string, SecondMoments>();
   const tensors = [...widths.keys()];
   if (tensors.length === 0) return moments;
@@ -75,7 +84,7 @@ export async function collectSecondMoments(model: ModelProto, widths: Map<string
   try {
     let done = 0;
     for (const sample of dataset.samples()) {
-      const outputs = await session.run(toFeeds(sample.inputs, inputNames), tensors);
+      const outputs = await session.run(toFeeds(opts.complete ? opts.complete(sample.inputs) : sample.inputs, inputNames), tensors);
       for (const name of tensors) {
         const t = outputs[name]!;
         const m = moments.get(name)!;
@@ -85,7 +94,7 @@ export async function collectSecondMoments(model: ModelProto, widths: Map<string
         m.rows += accumulate(m.h, values, m.k);
         t.dispose();
       }
-      onSample?.(++done);
+      opts.onSample?.(++done);
     }
   } finally {
     await session.release();

@@ -44,3 +44,24 @@ export function nbitsSettings(o: NBitsCliOptions): NBitsOptions {
     ...(o.embeddings ? { embeddings: true } : {}),
   };
 }
+
+const FLAGS: Record<keyof NBitsCliOptions, string> = {
+  blockSize: '--block-size', sym: '--sym', accuracyLevel: '--accuracy-level', format: '--format',
+  algorithm: '--algorithm', quantType: '--quant-type', embeddings: '--embeddings',
+};
+
+/** The low-bit flags given on the command line. */
+export function nbitsFlagsGiven(program: Command): string[] {
+  return (Object.keys(FLAGS) as Array<keyof NBitsCliOptions>)
+    .filter((key) => program.getOptionValueSource(key) === 'cli')
+    .map((key) => FLAGS[key]);
+}
+
+/** A low-bit flag without a low-bit dtype to apply to is a usage error, not silently ignored. */
+export function refuseNBitsFlags(program: Command, dtypes: readonly string[]): void {
+  const given = nbitsFlagsGiven(program);
+  if (given.length === 0 || dtypes.some((d) => LOW_BIT.has(d))) return;
+  throw new UsageError(`${given.join(', ')} ${given.length > 1 ? 'apply' : 'applies'} to the 4-bit and 2-bit weights: add --dtype q4 (or q4f16, bnb4, q2, q2f16)`);
+}
+
+const LOW_BIT = new Set(['q4', 'q4f16', 'bnb4', 'q2', 'q2f16']);

@@ -16,7 +16,7 @@ import { releaseMemory } from '../../release-memory.js';
 import { openDataset } from '../../data/dataset.js';
 import { toFeeds } from '../../data/to-ort.js';
 import { generatedFeeds } from '../../data/generated-feeds.js';
-import { vocabFromModel } from '../../data/transformer-feeds.js';
+import { completeTransformerInputs, vocabFromModel } from '../../data/transformer-feeds.js';
 import { cosineSimilarity, toFloat32 } from '../../bench/metrics.js';
 import { inputSpecs } from '../prepare.js';
 import { withFallbacks } from '../quantize-model.js';
@@ -69,7 +69,8 @@ function checkFeeds(file: string, opts: ProduceOptions, configVocab: number | un
     const samples = opts.settings.calibrate ?? opts.checkSamples;
     if (samples) {
       const first = openDataset(samples, names).samples().next();
-      if (!first.done) return { feeds: toFeeds(first.value.inputs, names), source: first.value.source };
+      // Token ids alone (a text calibration set) are completed for a transformer: mask, positions, empty cache.
+      if (!first.done) return { feeds: toFeeds(completeTransformerInputs(specs, first.value.inputs) ?? first.value.inputs, names), source: first.value.source };
     }
     // The smaller of config.json's vocabulary and the embedding table's rows: both must accept the ids.
     const vocabs = [configVocab, vocabFromModel(model.proto)].filter((v): v is number => v !== undefined);
@@ -149,7 +150,7 @@ export async function produceVariant(input: string, entry: DtypeEntry, outDir: s
     const attempt = await withFallbacks(input, { exclude: opts.exclude }, async (exclude) => {
       const a = await stage(exclude);
       await releaseMemory();
-      return { result: a, problem: await findRuntimeProblem(staged, staged, check.feeds, a.result.origin) };
+      return { result: a, problem: await findRuntimeProblem(staged, staged, check.feeds, a.result.origin, { prepack: entry.checkPrepacked }) };
     });
     const fid = check.feeds ? await fidelity(input, staged, check.feeds) : undefined;
     if (attempt.saved.externalFile) renameSync(attempt.saved.externalFile, join(outDir, basename(attempt.saved.externalFile)));

@@ -12,6 +12,8 @@ import type { Model } from '../../onnx/model.js';
 import { int64ToNumber, toLong, type ModelProto, type NodeProto } from '../../onnx/proto.js';
 import { openDataset } from '../../data/dataset.js';
 import { validateDataset } from '../../data/validate.js';
+import type { NdArray } from '../../data/ndarray.js';
+import { completeTransformerInputs } from '../../data/transformer-feeds.js';
 import { collectSecondMoments, type SecondMoments } from '../../calib/second-moments.js';
 import { checkOpsetUpgrade, defaultOpset, upgradeOpset } from '../opset.js';
 import { openSessionFor } from '../ort-session.js';
@@ -80,7 +82,7 @@ export async function quantizeNBits(model: Model, options: NBitsOptions): Promis
       weightOnly: [],
       float: groupNodes(plan.skipped),
       fallbacks: [], foldedBatchNorms: prepared.foldedBatchNorms, promotedConstants: prepared.promotedConstants,
-      notes: [...notes, `${quantizedNodes.length} node${quantizedNodes.length > 1 ? 's' : ''} with low-bit weights; activations stay ${dtypeName(prepared.floatType)}`],
+      notes: [...notes, `${quantizedNodes.length} node${quantizedNodes.length > 1 ? 's' : ''} with low-bit weights; activations stay ${[...new Set(plan.candidates.map((c) => dtypeName(c.floatType)))].join('/')}`],
     },
   };
 }
@@ -95,8 +97,14 @@ async function secondMoments(model: Model, proto: ModelProto, candidates: Candid
   const specs = inputSpecs(model.proto);
   const names = specs.map((s) => s.name);
   const dataset = openDataset(opts.calibrate!, names);
-  validateDataset(dataset, specs);
   if (dataset.count === 0) throw new UsageError(`${opts.calibrate}: no calibration samples`);
+  // A decoder's samples may hold the tokens only: its KV cache (empty), mask and positions are
+  // made to fit each sample, as transformers.js feeds the first step.
+  const first = dataset.samples().next().value!.inputs;
+  const given = specs.filter((s) => first.has(s.name));
+  const transformer = given.length < specs.length && completeTransformerInputs(specs, first) !== undefined;
+  validateDataset(dataset, transformer ? given : specs);
+  const complete = transformer ? (inputs: Map<string, NdArray>) => completeTransformerInputs(specs, inputs) ?? inputs : undefined;
   // Main-graph MatMuls only: a subgraph's values cannot be exposed as graph outputs.
   const matmuls = candidates.filter((c): c is Extract<Candidate, { kind: 'matmul' }> => c.kind === 'matmul' && c.scope.depth === 0);
   const elemType = matmuls[0]?.floatType ?? DataType.FLOAT;
@@ -104,8 +112,11 @@ async function secondMoments(model: Model, proto: ModelProto, candidates: Candid
   for (const c of matmuls) if (c.floatType === elemType) widths.set(c.node.input![0]!, c.k);
   // The statistics are read from the float model as given (the prepared copy only renamed and folded).
   const kernels = nbitsKernels();
-  const moments = await collectSecondMoments(proto, widths, elemType, dataset, names, (m) => openSessionFor(m, model.file),
-    (done) => opts.onProgress?.(done, dataset.count), kernels ? (h, x, k) => kernels.xtx(x, k, h) : undefined);
+  const moments = await collectSecondMoments(proto, widths, elemType, dataset, names, (m) => openSessionFor(m, model.file), {
+    onSample: (done) => opts.onProgress?.(done, dataset.count),
+    accumulate: kernels ? (h, x, k) => kernels.xtx(x, k, h) : undefined,
+    complete,
+  });
   return { moments, samples: dataset.count };
 }
 
