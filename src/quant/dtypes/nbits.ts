@@ -44,32 +44,13 @@ async function lowBit(job: DtypeJob, own: NBitsOptions, half: boolean): Promise<
   };
 }
 
-export const q4: DtypeEntry = {
-  name: 'q4', suffix: '_q4', checkPrepacked: true,
-  description: '4-bit weights (MatMulNBits, block 32, zero points, accuracy_level 4; GPTQ with --calibrate)',
-  produce: (job) => lowBit(job, { bits: 4 }, false),
-};
+/** A low-bit dtype: transformers.js's name (its suffix is `_<name>`), and how it is made. */
+function lowBitDtype(name: string, description: string, own: NBitsOptions, half: boolean): DtypeEntry {
+  return { name, suffix: `_${name}`, description, checkPrepacked: true, produce: (job) => lowBit(job, own, half) };
+}
 
-export const q4f16: DtypeEntry = {
-  name: 'q4f16', suffix: '_q4f16', checkPrepacked: true,
-  description: 'q4 on the float16 model: 4-bit weights, float16 scales and activations',
-  produce: (job) => lowBit(job, { bits: 4 }, true),
-};
-
-export const bnb4: DtypeEntry = {
-  name: 'bnb4', suffix: '_bnb4', checkPrepacked: true,
-  description: '4-bit NF4 weights (MatMulBnb4, block 64; --quant-type fp4)',
-  produce: (job) => lowBit(job, { format: 'bnb4' }, false),
-};
-
-export const q2: DtypeEntry = {
-  name: 'q2', suffix: '_q2', checkPrepacked: true,
-  description: '2-bit weights (MatMulNBits, block 32, zero points, accuracy_level 4; GPTQ with --calibrate)',
-  produce: (job) => lowBit(job, { bits: 2 }, false),
-};
-
-export const q2f16: DtypeEntry = {
-  name: 'q2f16', suffix: '_q2f16', checkPrepacked: true,
-  description: 'q2 on the float16 model',
-  produce: (job) => lowBit(job, { bits: 2 }, true),
-};
+export const q4 = lowBitDtype('q4', '4-bit weights (MatMulNBits, block 32, zero points, accuracy_level 4; GPTQ with --calibrate)', { bits: 4 }, false);
+export const q4f16 = lowBitDtype('q4f16', 'q4 on the float16 model: 4-bit weights, float16 scales and activations', { bits: 4 }, true);
+export const bnb4 = lowBitDtype('bnb4', '4-bit NF4 weights (MatMulBnb4, block 64; --quant-type fp4)', { format: 'bnb4' }, false);
+export const q2 = lowBitDtype('q2', '2-bit weights (MatMulNBits, block 32, zero points, accuracy_level 4; GPTQ with --calibrate)', { bits: 2 }, false);
+export const q2f16 = lowBitDtype('q2f16', 'q2 on the float16 model', { bits: 2 }, true);
