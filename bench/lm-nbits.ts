@@ -16,11 +16,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import ort from 'onnxruntime-node';
+import { AutoTokenizer, env } from '@huggingface/transformers';
 import { decodeLatency, textBits, type TokenizedText } from '../src/bench/lm-eval.js';
 import { quantizeFile } from '../src/quant/quantize-file.js';
 import type { NBitsOptions } from '../src/quant/nbits/options.js';
 import { encodeNpz } from '../test/helpers/models.js';
-import { repoRoot } from '../test/helpers/paths.js';
+import { fixturePath } from '../test/helpers/paths.js';
 
 const CONTEXT = 128;
 const CALIB_WINDOWS = 32;
@@ -50,18 +51,11 @@ const VARIANTS: Variant[] = [
   { name: 'q2 gptq', nbits: { bits: 2 }, calibrated: true },
 ];
 
-/** transformers.js's tokenizer for the fixture (a dev dependency): the text as ids, and each id's bytes. */
-async function tokenize(folder: string, text: string): Promise<TokenizedText | undefined> {
-  const name = '@huggingface/transformers';
-  let tf: { AutoTokenizer: { from_pretrained(id: string): Promise<{ encode(t: string, o: object): number[]; decode(ids: number[]): string }> }; env: Record<string, unknown> };
-  try {
-    tf = await import(name);
-  } catch {
-    return undefined;
-  }
-  tf.env.allowRemoteModels = false;
-  tf.env.localModelPath = resolve(folder, '..') + '/';
-  const tokenizer = await tf.AutoTokenizer.from_pretrained(basename(folder));
+/** transformers.js's tokenizer for the fixture: the text as ids, and each id's bytes. */
+async function tokenize(folder: string, text: string): Promise<TokenizedText> {
+  env.allowRemoteModels = false;
+  env.localModelPath = `${resolve(folder, '..')}/`;
+  const tokenizer = await AutoTokenizer.from_pretrained(basename(folder));
   const ids = tokenizer.encode(text, { add_special_tokens: false });
   return { ids, bytes: ids.map((id) => Buffer.byteLength(tokenizer.decode([id]))) };
 }
@@ -86,7 +80,7 @@ function writeCalibration(dir: string, ids: number[], session: ort.InferenceSess
   }
 }
 
-const folder = resolve(process.argv[2] ?? join(repoRoot, 'fixtures/gpt2-tiny'));
+const folder = resolve(process.argv[2] ?? fixturePath('gpt2-tiny'));
 const model = join(folder, 'onnx/model.onnx');
 if (!existsSync(model) || !existsSync(join(folder, 'heldout.txt'))) {
   console.log(`skipped: no decoder fixture at ${folder} (onnx/model.onnx and heldout.txt)`);
@@ -94,10 +88,6 @@ if (!existsSync(model) || !existsSync(join(folder, 'heldout.txt'))) {
 }
 const text = readFileSync(join(folder, 'heldout.txt'), 'utf8');
 const tokens = await tokenize(folder, text);
-if (!tokens) {
-  console.log('skipped: @huggingface/transformers (the tokenizer) is not installed');
-  process.exit(0);
-}
 const split = Math.floor(tokens.ids.length / 4);
 const scored: TokenizedText = { ids: tokens.ids.slice(split), bytes: tokens.bytes.slice(split) };
 const work = mkdtempSync(join(tmpdir(), 'oq-lm-nbits-'));
