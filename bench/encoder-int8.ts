@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { quantizeFile } from '../src/quant/quantize-file.js';
-import { openDataset } from '../src/data/dataset.js';
+import { allSamples, openDataset } from '../src/data/dataset.js';
 import { toFeeds } from '../src/data/to-ort.js';
 import { fixturePath } from '../test/helpers/paths.js';
 
@@ -42,7 +42,7 @@ try {
   await make('static+attention', { calibrate: calib, activationMatMuls: true } as Parameters<typeof quantizeFile>[2]);
 
   const labels = JSON.parse(readFileSync(join(evalDir, 'labels.json'), 'utf8')) as Record<string, number>;
-  const samples = [...openDataset(evalDir, names).samples()];
+  const samples = await allSamples(openDataset(evalDir, names));
   const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 };
   const sessions = await Promise.all(variants.map((v) => ort.InferenceSession.create(v.file, opts)));
   // Accuracy: each eval sample masks one token.

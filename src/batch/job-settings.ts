@@ -11,6 +11,8 @@ import { buildBenchSettings, type BenchSettings } from '../bench/settings.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_MODEL_OPTIONS, layerOptions, type ModelOptions } from './model-options.js';
 import { checkNamePattern } from './output-path.js';
+import { datasetOptionsFrom } from '../data/options.js';
+import { calibrationOptionsFrom } from '../calib/calibration-options.js';
 
 export interface JobSettings {
   /** Passed to quantizeFile as they are (no callbacks: they cross to worker processes). */
@@ -39,7 +41,8 @@ export async function toJobSettings(options: ModelOptions, where?: string): Prom
   const fail = (message: string): never => {
     throw new UsageError(where ? `${where}: ${message}` : message);
   };
-  if (o.mode === 'static' && !o.calibrate) fail('mode static needs calibration samples (--calibrate, or calibrate in the config)');
+  if (o.mode === 'static' && !o.calibrate && !o.loadCalibration) fail('mode static needs calibration samples (--calibrate, or calibrate in the config) or a saved table (--load-calibration)');
+  const data = datasetOptionsFrom(o);
   // Dynamic with samples: they check the output and feed the comparison, but do not calibrate.
   const dynamicWithSamples = o.mode === 'dynamic' && o.calibrate !== undefined;
   const calibrate = dynamicWithSamples ? undefined : o.calibrate;
@@ -57,6 +60,8 @@ export async function toJobSettings(options: ModelOptions, where?: string): Prom
       ...(o.minIntensity !== undefined ? { minIntensity: o.minIntensity } : {}),
       ...(o.externalData ? { externalData: true } : {}),
       ...(o.eval !== undefined || dynamicWithSamples ? { checkSamples: evalSamples } : {}),
+      ...(Object.keys(data).length ? { data } : {}),
+      ...calibrationOptionsFrom(o),
     },
     name: o.name!,
     ...(o.bench === false ? {} : {

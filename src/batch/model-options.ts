@@ -12,10 +12,12 @@ import type { CalibrationMethod } from '../calib/calibrate.js';
 import type { BenchValues } from '../bench/settings.js';
 import { parseProviderList } from '../bench/providers.js';
 import { UsageError } from '../errors.js';
+import type { DataValues } from '../data/options.js';
+import type { CalibrationValues } from '../calib/calibration-options.js';
 
 export type QuantizeModeName = 'static' | 'dynamic' | 'weight-only';
 
-export interface ModelOptions extends BenchValues {
+export interface ModelOptions extends BenchValues, DataValues, CalibrationValues {
   /** static (needs calibrate), dynamic, weight-only; unset: static with calibrate, else dynamic */
   mode?: QuantizeModeName;
   calibrate?: string;
@@ -75,6 +77,23 @@ export const OPTION_TYPES: Record<ModelOptionKey, Kind> = {
   memoryRuns: { kind: 'integer', min: 1 },
   maxAccuracyDrop: { kind: 'number', ok: (x) => x >= 0, what: 'a number >= 0' },
   minSpeedup: { kind: 'number', ok: (x) => x > 0, what: 'a number > 0' },
+  // How samples are read (src/data/options.ts) and calibration tables (src/calib/calibration-options.ts).
+  preprocess: { kind: 'string' },
+  maxSamples: { kind: 'integer', min: 1 },
+  shuffle: { kind: 'boolean' },
+  seed: { kind: 'integer', min: 0 },
+  sampleRate: { kind: 'integer', min: 1 },
+  window: { kind: 'integer', min: 1 },
+  hop: { kind: 'integer', min: 1 },
+  audioScale: { kind: 'enum', values: ['-1..1', 'int16'] },
+  carry: { kind: 'string' },
+  maxLength: { kind: 'integer', min: 1 },
+  pad: { kind: 'boolean' },
+  textField: { kind: 'string' },
+  skipBadSamples: { kind: 'boolean' },
+  saveCalibration: { kind: 'path' },
+  loadCalibration: { kind: 'path' },
+  calibMemory: { kind: 'string' },
 };
 
 /** Settings that hold a path: relative to the working directory on the command line, to the file's folder in a config file. */

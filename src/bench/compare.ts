@@ -10,6 +10,7 @@ import { ndArrayToTensor } from '../data/to-ort.js';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { Sample } from '../data/dataset.js';
+import { CarryState, type CarryPair } from '../data/carry.js';
 import type { DType } from '../data/ndarray.js';
 import { validateSample, type InputSpec } from '../data/validate.js';
 import { SampleMismatchError } from '../data/errors.js';
@@ -24,7 +25,8 @@ import { MetricAccumulator, metricSample, type CustomMetric, type CustomMetricRe
 import { batchAxisOf, batchRefusal, RowCollector, type BatchAxis } from './batch-feeds.js';
 
 /** Samples to compare on: a Dataset from openDataset, or any iterable of samples. */
-export type SampleSource = Iterable<Sample> | { samples(): Iterable<Sample>; count?: number };
+export type SampleSource = Iterable<Sample> | AsyncIterable<Sample>
+  | { samples(): Iterable<Sample> | AsyncIterable<Sample>; count?: number; carry?: readonly CarryPair[] };
 
 export interface CompareSessionOptions {
   /** threads inside one operator (default: ONNX Runtime's, one per physical core) */
@@ -263,13 +265,24 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
     let samples = 0;
     const total = totalOf(options.dataset);
     const labels = options.labels;
+    let sawLabels = false;
 
-    for (const sample of iterate(options.dataset)) {
+    // Streaming models (--carry): each model is fed back its own state.
+    const pairs = carryOf(options.dataset);
+    const refState = new CarryState(pairs);
+    const testState = new CarryState(pairs);
+    for await (const sample of iterate(options.dataset)) {
       checkSample(sample, inputSpecs);
       const feeds: Record<string, ort.Tensor> = {};
       for (const name of inputNames) feeds[name] = ndArrayToTensor(sample.inputs.get(name)!);
-      const ref = await runSession(original, feeds, options.original, sample.source);
-      const test = await runSession(quantized, feeds, options.quantized, sample.source);
+      const refFeeds = pairs.length ? { ...feeds } : feeds;
+      const testFeeds = pairs.length ? { ...feeds } : feeds;
+      refState.feed(refFeeds, sample.sequenceStart);
+      testState.feed(testFeeds, sample.sequenceStart);
+      const ref = await runSession(original, refFeeds, options.original, sample.source);
+      const test = await runSession(quantized, testFeeds, options.quantized, sample.source);
+      refState.update(ref);
+      testState.update(test);
       if (!firstFeeds) {
         firstFeeds = feeds;
         firstSource = sample.source;
@@ -279,7 +292,9 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
         });
       }
       rows?.add(sample.inputs, sample.source);
-      const label = labels?.get(basename(sample.source));
+      // Given labels (labels.json, --labels) name the sample by file name or by its path's last folders; else the sample's own (sub-folder names).
+      const label = labels ? labelOf(labels, sample.source) : sample.label;
+      if (sample.label !== undefined) sawLabels = true;
       if (metric) {
         const ms = metricSample(sample.source, sample.inputs, label);
         await metric.add('original', ref, ms);
@@ -327,7 +342,7 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
 
     let accuracy: AccuracyResult | undefined;
     let accuracySkipped: string | undefined;
-    if (labels) {
+    if (labels || sawLabels) {
       const s = classifierOutput ? accumulators.get(classifierOutput)?.summary() : undefined;
       if (!classifierOutput || !s) {
         accuracySkipped = 'no output is classifier-shaped ([N, C] or [C] with C ≥ 2)';
@@ -511,8 +526,22 @@ function isNumericTensor(v: ort.OnnxValue): v is ort.Tensor {
   return v instanceof ort.Tensor && v.type !== 'string';
 }
 
-function iterate(source: SampleSource): Iterable<Sample> {
-  return Symbol.iterator in source ? source : source.samples();
+function iterate(source: SampleSource): Iterable<Sample> | AsyncIterable<Sample> {
+  return Symbol.iterator in source || Symbol.asyncIterator in source ? source : source.samples();
+}
+
+/** A label by file name ("001.png") or by the path's tail ("cat/001.png", "eval/cat/001.png"). */
+function labelOf(labels: ReadonlyMap<string, number | readonly number[]>, source: string): number | readonly number[] | undefined {
+  const parts = source.split(/[\\/]/);
+  for (let k = 1; k <= Math.min(4, parts.length); k++) {
+    const found = labels.get(parts.slice(-k).join('/'));
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function carryOf(source: SampleSource): readonly CarryPair[] {
+  return 'carry' in source && source.carry ? source.carry : [];
 }
 
 function totalOf(source: SampleSource): number | undefined {

@@ -2,13 +2,15 @@
 // calibrate exposed as extra graph outputs; each sample's min and max are
 // folded into running values and the outputs dropped, so memory does not
 // grow with the number of samples.
-import ort from 'onnxruntime-node';
+import type ort from 'onnxruntime-node';
 import { makeValueInfo } from '../onnx/build.js';
-import { halfArrayToFloat32 } from '../onnx/float16.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { cloneShallow } from '../onnx/walk-tensors.js';
-import type { Dataset } from '../data/dataset.js';
-import { toFeeds } from '../data/to-ort.js';
+import { firstSample, type Dataset } from '../data/dataset.js';
+import { DataType } from '../onnx/dtypes.js';
+import { DEFAULT_CALIB_MEMORY, forEachSampleGrouped, groupTensors } from './grouped-passes.js';
+import { observeRanges } from './minmax-pass.js';
+import { probeShapes } from './probe-sizes.js';
 import { Histogram, entropyRange, percentileRange } from './histogram.js';
 
 export interface Range {
@@ -34,22 +36,16 @@ export interface CalibrationOptions {
   method?: CalibrationMethod;
   /** For 'percentile': the central share of values kept (default 99.999). */
   percentile?: number;
-  /** After each sample of each pass (histogram methods run the samples twice). */
+  /** After each sample of each pass (histogram methods run the samples twice, and once more per extra tensor group). */
   onSample?: (done: number, passes: number) => void;
-}
-
-/** Runs every sample and hands each exposed tensor's values (as float32) to `visit`. */
-async function forEachSample(session: ort.InferenceSession, dataset: Dataset, inputNames: string[], tensors: string[],
-  visit: (name: string, values: Float32Array) => void, onSample?: () => void): Promise<void> {
-  for (const sample of dataset.samples()) {
-    const outputs = await session.run(toFeeds(sample.inputs, inputNames), tensors);
-    for (const name of tensors) {
-      const t = outputs[name]!;
-      visit(name, t.type === 'float16' ? halfArrayToFloat32(t.data as Uint16Array) : (t.data as Float32Array));
-      t.dispose();
-    }
-    onSample?.();
-  }
+  /** Bytes of tensors exposed in one run of the histogram pass (default 2 GiB); more are calibrated in groups over several passes. */
+  memoryBytes?: number;
+  /** Each tensor's size in bytes on the first sample (measured if not given and the budget needs it). */
+  tensorBytes?: ReadonlyMap<string, number>;
+  /** Told how many groups the histogram pass needs, when more than one. */
+  onGroups?: (groups: number, tensors: number) => void;
+  /** Each histogram the method read its range from (for --save-calibration). */
+  onHistogram?: (tensor: string, histogram: Histogram, kind: 'signed' | 'abs', observed: Range) => void;
 }
 
 /**
@@ -64,33 +60,23 @@ export async function calibrateRanges(
   const ranges = new Map<string, Range>();
   if (tensors.length === 0) return ranges; // weight-only plans calibrate nothing
   const method = opts.method ?? 'minmax';
-  const passes = method === 'minmax' ? 1 : 2;
-  const session = await openSession(exposeTensors(model, tensors, elemType));
-  try {
+  let passes = method === 'minmax' ? 1 : 2;
+  {
     let done = 0;
-    await forEachSample(session, dataset, inputNames, tensors, (name, data) => {
-      let min = Infinity;
-      let max = -Infinity;
-      for (let i = 0; i < data.length; i++) {
-        const v = data[i]!;
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-      const r = ranges.get(name);
-      if (!r) ranges.set(name, { min, max });
-      else {
-        if (min < r.min) r.min = min;
-        if (max > r.max) r.max = max;
-      }
-    }, () => opts.onSample?.(++done, passes));
+    for (const [k, v] of await observeRanges(model, tensors, elemType, dataset, inputNames, openSession, () => opts.onSample?.(++done, passes))) ranges.set(k, v);
     if (method === 'minmax') return ranges;
+    const budget = opts.memoryBytes ?? DEFAULT_CALIB_MEMORY;
+    const bytes = opts.tensorBytes ?? await probeBytes(model, tensors, elemType, dataset, inputNames, openSession);
+    const groups = groupTensors(tensors, bytes, budget);
+    if (groups.length > 1) opts.onGroups?.(groups.length, tensors.length);
+    passes = 1 + groups.length;
 
     const histograms = new Map<string, Histogram>();
     for (const [name, r] of ranges) {
       histograms.set(name, method === 'entropy' ? new Histogram(0, Math.max(Math.abs(r.min), Math.abs(r.max))) : new Histogram(r.min, r.max));
     }
     let abs = new Float32Array(0);
-    await forEachSample(session, dataset, inputNames, tensors, (name, data) => {
+    await forEachSampleGrouped(model, groups, elemType, dataset, inputNames, openSession, (name, data) => {
       const h = histograms.get(name)!;
       if (method !== 'entropy') return h.add(data);
       if (abs.length < data.length) abs = new Float32Array(data.length);
@@ -100,10 +86,20 @@ export async function calibrateRanges(
     }, () => opts.onSample?.(++done, passes));
     for (const [name, h] of histograms) {
       const observed = ranges.get(name)!;
+      opts.onHistogram?.(name, h, method === 'entropy' ? 'abs' : 'signed', { ...observed });
       ranges.set(name, method === 'entropy' ? entropyRange(h, observed) : percentileRange(h, opts.percentile ?? 99.999));
     }
-  } finally {
-    await session.release();
   }
   return ranges;
+}
+
+/** Each tensor's bytes on the first sample (Shape nodes: nothing large leaves the runtime). */
+async function probeBytes(model: ModelProto, tensors: string[], elemType: number, dataset: Dataset, inputNames: string[],
+  openSession: CalibrationSession): Promise<Map<string, number>> {
+  const first = await firstSample(dataset);
+  const bytes = new Map<string, number>();
+  if (!first) return bytes;
+  const per = elemType === DataType.FLOAT16 ? 2 : 4;
+  for (const [t, dims] of await probeShapes(model, tensors, elemType, first.inputs, inputNames, openSession)) bytes.set(t, dims.reduce((a, b) => a * b, 1) * per);
+  return bytes;
 }

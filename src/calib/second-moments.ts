@@ -83,7 +83,7 @@ export async function collectSecondMoments(model: ModelProto, widths: Map<string
   const session: ort.InferenceSession = await openSession(exposeTensors(model, tensors, elemType));
   try {
     let done = 0;
-    for (const sample of dataset.samples()) {
+    for await (const sample of dataset.samples()) {
       const outputs = await session.run(toFeeds(opts.complete ? opts.complete(sample.inputs) : sample.inputs, inputNames), tensors);
       for (const name of tensors) {
         const t = outputs[name]!;

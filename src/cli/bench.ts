@@ -9,7 +9,8 @@ import chalk from 'chalk';
 import cliProgress from 'cli-progress';
 import ort from 'onnxruntime-node';
 import { GateError, RuntimeFailure, UsageError } from '../errors.js';
-import { openDataset } from '../data/dataset.js';
+import { addDataOptions, dataSettings, openSamples, printWarning, type DataCliOptions } from './data-options.js';
+import { inputSpecs } from '../quant/prepare.js';
 import { generatedSample } from '../data/generated-feeds.js';
 import type { DType } from '../data/ndarray.js';
 import type { InputSpec } from '../data/validate.js';
@@ -17,7 +18,7 @@ import { loadModel } from '../onnx/load.js';
 import { benchModels, type BenchOptions, type BenchProgress, type BenchReport } from '../bench/bench.js';
 import { gateFailure } from '../bench/gates.js';
 import { buildBenchSettings, type BenchSettings } from '../bench/settings.js';
-import { labelsFileFor, readLabels } from '../data/labels.js';
+import { labelsFor, readLabels } from '../data/labels.js';
 import { writeReport } from '../report/write-report.js';
 import { parseProviderList } from '../bench/providers.js';
 import type { SampleSource } from '../bench/compare.js';
@@ -26,7 +27,7 @@ import { isCi } from './ci.js';
 
 export { readLabels, writeReport, type BenchSettings };
 
-export interface BenchCliOptions {
+export interface BenchCliOptions extends DataCliOptions {
   data?: string;
   labels?: string;
   providers?: string;
@@ -52,12 +53,12 @@ export function registerBench(program: Command): void {
     .description('compare an original and a quantized model: accuracy, latency, memory, on every execution provider that starts here')
     .argument('<original>', 'the reference (float) model')
     .argument('<quantized>', 'the quantized model')
-    .option('--data <samples>', 'samples: a folder of .npz files, a .npy (first axis = samples) or one .npz (default: one generated input)')
+    .option('--data <samples>', 'samples: a folder (searched recursively) of .npz, .json/.ndjson, images, .wav or .txt/.jsonl files, a .npy (first axis = samples), or one such file (default: one generated input)')
     .option('--labels <file>', 'labels.json mapping sample file name to class index (default: labels.json in the --data folder)')
     .option('--threads <n>', 'intra-op threads (default: ONNX Runtime\'s, one per physical core)')
     .option('--json', 'print the report as JSON (schema/bench-report.schema.json)')
     .option('--max-accuracy-drop <x>', 'exit 3 if top-1 accuracy drops more than x points (labels), else top-1 agreement falls more than x points below 100%, else 100 × (1 − cosine) exceeds x');
-  addBenchOptions(command).action(async (original: string, quantized: string, opts: BenchCliOptions) => {
+  addDataOptions(addBenchOptions(command)).action(async (original: string, quantized: string, opts: BenchCliOptions) => {
     await runBench(original, quantized, opts);
   });
 }
@@ -114,16 +115,18 @@ export async function runBench(original: string, quantized: string, opts: BenchC
   // The samples, read against the original model's input names.
   let dataset: SampleSource;
   let dataSource: string;
+  let folderLabels: string | undefined;
   if (opts.data) {
-    dataset = openDataset(opts.data, modelInputNames(original));
+    const d = openSamples(opts.data, original, modelInputSpecs(original), dataSettings(opts, printWarning));
+    folderLabels = d.labels?.from;
+    dataset = d;
     dataSource = opts.data;
   } else {
     dataset = [generatedSample(await sessionInputSpecs(original))];
     dataSource = 'generated';
   }
-  const labelsFile = labelsFileFor(opts.data, opts.labels);
-  const labels = readLabels(labelsFile);
-  return benchAndPrint({ ...settings, original, quantized, dataset, dataSource, ...(labels ? { labels, labelsFile } : {}) },
+  const { labels, labelsFile } = labelsFor(opts.labels, opts.data, folderLabels);
+  return benchAndPrint({ ...settings, original, quantized, dataset, dataSource, ...(labels ? { labels } : {}), ...(labelsFile ? { labelsFile } : {}) },
     { json: opts.json === true, ...(opts.report ? { report: opts.report } : {}) });
 }
 
@@ -146,6 +149,16 @@ export async function benchAndPrint(options: BenchOptions, output: { json?: bool
   const failure = gateFailure(report.gates);
   if (failure) throw new GateError(failure);
   return report;
+}
+
+/** The model's inputs as the file declares them (names, dtypes, shapes). */
+export function modelInputSpecs(file: string): InputSpec[] {
+  const model = loadModel(file);
+  try {
+    return inputSpecs(model.proto);
+  } finally {
+    model.close();
+  }
 }
 
 /** The model's graph inputs that are not initializers, in order. */

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { OPTION_TYPES, parseOptionValue, type ModelOptionKey, type ModelOptions } from '../batch/model-options.js';
 import { addBenchOptions } from './bench.js';
+import { addCalibrationOptions, addDataOptions } from './data-options.js';
 import { parseShard, type Shard } from '../batch/shard.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -17,7 +18,7 @@ export function addQuantizeOptions(program: Command): void {
     .option('--out-dir <folder>', 'write the outputs into this folder, mirroring the folders the models were found in (created when missing)')
     .option('-r, --recursive', 'quantize every .onnx file below the folders named')
     .option('--name <pattern>', 'output file name, {name} being the model\'s name without .onnx (default {name}.int8.onnx)')
-    .option('--calibrate <samples>', 'calibration samples (a folder of .npz files, or one .npy whose first axis is samples) for static INT8; without them: dynamic INT8')
+    .option('--calibrate <samples>', 'calibration samples for static INT8: a folder (searched recursively) of .npz, .json/.ndjson, images (with --preprocess), .wav or .txt/.jsonl files, or a .npy whose first axis is samples; without them: dynamic INT8')
     .option('--weight-only', 'int8 weights only, float activations and math: the smallest file, no calibration needed')
     .option('--method <name>', 'calibration method: minmax (default), percentile (clips the rarest values) or entropy (KL-optimal clipping, TensorRT\'s procedure)')
     .option('--percentile <p>', 'for --method percentile: the central share of values kept (default 99.999)')
@@ -39,8 +40,9 @@ export function addQuantizeOptions(program: Command): void {
     .option('--config <file>', 'settings from a file (.json, .mjs, .yaml): inputs, defaults, per-model overrides by glob; flags win over it')
     .option('--shard <K/N>', 'quantize only slice K of N of the model list (by a hash of each path: stable when models are added); auto: from CI variables')
     .option('-q, --quiet', 'print only errors and the summary');
-  // The benchmark run after writing takes the bench command's own options too.
+  // The benchmark run after writing takes the bench command's own options too, and both take the sample options.
   addBenchOptions(program);
+  addDataOptions(addCalibrationOptions(program));
 }
 
 /** The commander option names that are not per-model settings (or are spelled otherwise). */

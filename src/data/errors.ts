@@ -26,3 +26,12 @@ export class SampleMismatchError extends QuantizeError {
     super('E_SAMPLE_MISMATCH', `${source}: ${problem}`);
   }
 }
+
+/** A --preprocess (or audio/text) setting that cannot be read or contradicts the model's input: a usage error (exit 2). */
+export class SampleSpecError extends QuantizeError {
+  override readonly name = 'SampleSpecError';
+
+  constructor(message: string) {
+    super('E_SAMPLE_SPEC', message, 2);
+  }
+}

@@ -31,3 +31,16 @@ export function readLabels(file: string | undefined): Map<string, number | numbe
   }
   return map;
 }
+
+/**
+ * The labels of the samples: --labels, else labels.json in the samples'
+ * folder (a map by file name or path tail), else the dataset's own
+ * (sub-folder names: each sample carries its label; `datasetLabels` names
+ * where they came from, for the report).
+ */
+export function labelsFor(named: string | undefined, samples: string | undefined, datasetLabels: string | undefined):
+  { labels?: Map<string, number | number[]>; labelsFile?: string } {
+  const file = labelsFileFor(samples, named);
+  if (file) return { labels: readLabels(file), labelsFile: file };
+  return datasetLabels ? { labelsFile: datasetLabels } : {};
+}

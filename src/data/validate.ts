@@ -53,6 +53,6 @@ export function validateSample(sample: Sample, specs: readonly InputSpec[]): voi
  * Validates every sample of the dataset, reading each one (and dropping it)
  * in turn; throws at the first mismatch, naming the sample.
  */
-export function validateDataset(dataset: Dataset, specs: readonly InputSpec[]): void {
-  for (const sample of dataset.samples()) validateSample(sample, specs);
+export async function validateDataset(dataset: Dataset, specs: readonly InputSpec[]): Promise<void> {
+  for await (const sample of dataset.samples()) validateSample(sample, specs);
 }

@@ -41,7 +41,7 @@ export async function quantizeFile(input: string, output: string, opts: Quantize
     const stage = async (exclude: string[]) => {
       const model = loadModel(input);
       try {
-        check ??= checkInput(model, opts);
+        check ??= await checkInput(model, opts);
         const outcome = await quantizeOnce(model, opts, exclude);
         // 'auto': a model loaded with external data is written with external data (save.ts).
         const saved = saveModel(outcome.proto, staged, { source: model, externalData: opts.externalData ? true : 'auto', externalDataName: opts.externalDataName });

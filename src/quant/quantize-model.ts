@@ -4,11 +4,12 @@
 // runtime refuses or breaks goes back to float and the model is quantized
 // again without it; a model that cannot be made valid is an error naming the
 // node and the runtime's message.
+import { dirname } from 'node:path';
 import ort from 'onnxruntime-node';
 import { RuntimeFailure } from '../errors.js';
 import type { Model } from '../onnx/model.js';
 import type { ModelProto } from '../onnx/proto.js';
-import { openDataset } from '../data/dataset.js';
+import { firstSample, openDataset } from '../data/dataset.js';
 import { toFeeds } from '../data/to-ort.js';
 import { generatedFeeds } from '../data/generated-feeds.js';
 import { vocabFromModel } from '../data/transformer-feeds.js';
@@ -20,9 +21,7 @@ import type { NBitsOptions } from './nbits/options.js';
 import { findRuntimeProblem, type RuntimeProblem } from './runtime-check.js';
 import type { QuantizeOutcome, QuantizeReport } from './report.js';
 
-export interface QuantizeOptions extends Omit<StaticQuantizeOptions, 'calibrate'> {
-  /** Samples for static quantization; without them: dynamic. */
-  calibrate?: string;
+export interface QuantizeOptions extends StaticQuantizeOptions {
   /** int8 weights only, float activations (smallest file, float math). */
   weightOnly?: boolean;
   /** How many nodes may fall back to float before giving up (default 16). */
@@ -44,8 +43,8 @@ export interface QuantizeOptions extends Omit<StaticQuantizeOptions, 'calibrate'
 export async function quantizeOnce(model: Model, opts: QuantizeOptions, exclude: string[]): Promise<QuantizeOutcome> {
   const outcome = opts.nbits
     ? await quantizeNBits(model, { ...opts.nbits, calibrate: opts.nbits.calibrate ?? opts.calibrate, exclude, onProgress: opts.nbits.onProgress ?? opts.onProgress })
-    : opts.calibrate && !opts.weightOnly
-      ? await quantizeStatic(model, { ...opts, calibrate: opts.calibrate, exclude })
+    : (opts.calibrate || opts.loadCalibration) && !opts.weightOnly
+      ? await quantizeStatic(model, { ...opts, exclude })
       : await quantizeWithoutCalibration(model, { ...opts, exclude });
   stampMetadata(outcome.proto, outcome.report, opts, exclude);
   return outcome;
@@ -69,13 +68,13 @@ export interface CheckInput {
 }
 
 /** The input the check runs: the first calibration (or given) sample, else one generated to fit the inputs. */
-export function checkInput(model: Model, opts: QuantizeOptions): CheckInput {
+export async function checkInput(model: Model, opts: QuantizeOptions): Promise<CheckInput> {
   const specs = inputSpecs(model.proto);
   const names = specs.map((s) => s.name);
   const samples = opts.calibrate ?? opts.checkSamples;
   if (samples) {
-    const first = openDataset(samples, names).samples().next();
-    if (!first.done) return { feeds: toFeeds(first.value.inputs, names), generated: false };
+    const first = await firstSample(openDataset(samples, specs, { ...opts.data, modelDir: dirname(model.file) }));
+    if (first) return { feeds: toFeeds(first.inputs, names), generated: false };
   }
   try {
     return { feeds: generatedFeeds(specs, { vocabSize: vocabFromModel(model.proto) }), generated: true };
@@ -151,7 +150,7 @@ async function refuseIfInputFails(file: string): Promise<void> {
 
 /** Quantizes a model held in memory and checks the result in memory. */
 export async function quantizeModel(model: Model, opts: QuantizeOptions): Promise<QuantizeOutcome> {
-  const check = checkInput(model, opts);
+  const check = await checkInput(model, opts);
   const outcome = await withFallbacks(model.file, opts, async (exclude) => {
     const o = await quantizeOnce(model, opts, exclude);
     const problem = await findRuntimeProblem(o.proto, model.file, check.feeds, o.origin, { prepack: !!opts.nbits });

@@ -3,9 +3,12 @@
 import type { Model } from '../onnx/model.js';
 import type { ModelProto } from '../onnx/proto.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { openDataset, type Dataset } from '../data/dataset.js';
+import { dirname } from 'node:path';
+import { firstSample, openDataset, type Dataset, type DatasetOptions } from '../data/dataset.js';
+import { generatedSample } from '../data/generated-feeds.js';
 import { validateDataset, type InputSpec } from '../data/validate.js';
-import { calibrateRanges, type CalibrationMethod, type Range } from '../calib/calibrate.js';
+import { type CalibrationMethod, type Range } from '../calib/calibrate.js';
+import { calibrateWithTable } from '../calib/calibrate-with-table.js';
 import { probeShapes } from '../calib/probe-sizes.js';
 import { defaultOpset, rankSensitiveInputs } from './opset.js';
 import type { GraphEditor } from './graph-edit.js';
@@ -19,11 +22,29 @@ import { WEIGHT_OPS } from './rules.js';
 import { quantizeScopesWithoutCalibration } from './quantize-dynamic.js';
 import type { NodeProto } from '../onnx/proto.js';
 
+/**
+ * Calibration sessions allocate from the system, not from ONNX Runtime's CPU
+ * arena: with the arena, the run that first uses the memory pattern took a
+ * second arena block as large as the first run's, so peak RSS on the 1024x1024
+ * U-Net benchmark went from 1.4 GiB with one sample to 2.6 GiB with three
+ * (1.43 GiB with three without the arena; the pattern alone off: 1.45 GiB).
+ */
+const CALIBRATION_SESSION = { enableCpuMemArena: false };
+
 export const TOOL_VERSION = '0.1.0';
 
 export interface StaticQuantizeOptions {
-  /** Folder of .npz samples, or one .npy (single-input models). */
-  calibrate: string;
+  /** Calibration samples (a folder or file openDataset reads); may be absent when loadCalibration gives the ranges. */
+  calibrate?: string;
+  /** How samples are read: image preprocessing, audio and text settings, max samples, shuffle, carry, bad samples. */
+  data?: DatasetOptions;
+  /** Write the calibration statistics (ranges, histograms) to this JSON file. */
+  saveCalibration?: string;
+  /** Take the ranges from a table saved by saveCalibration instead of running the samples. */
+  loadCalibration?: string;
+  /** Bytes of intermediate tensors exposed in one calibration run (default 2 GiB); more go in groups over several passes. */
+  calibMemory?: number;
+
   perTensor?: boolean;
   /**
    * Weights in 7 bits ([-64, 64]); default true. Measured here (AMD EPYC, AVX2
@@ -47,11 +68,18 @@ export interface StaticQuantizeOptions {
 
 export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions): Promise<QuantizeOutcome> {
   const specs = inputSpecs(model.proto);
-  const dataset: Dataset = openDataset(opts.calibrate, specs.map((s) => s.name));
-  validateDataset(dataset, specs);
-  if (dataset.count === 0) throw new UsageError(`${opts.calibrate}: no calibration samples`);
-
-  const first = dataset.samples().next().value!.inputs;
+  // What the user is told in the report's notes: the sample pipeline, skipped samples, grouped passes.
+  const dataNotes: string[] = [];
+  const warnings: string[] = [];
+  const dataset: Dataset | undefined = opts.calibrate
+    ? openDataset(opts.calibrate, specs, { modelDir: dirname(model.file), ...opts.data, onWarning: (w) => warnings.push(w) }) : undefined;
+  if (dataset) {
+    dataNotes.push(...dataset.description);
+    await validateDataset(dataset, specs);
+    if (dataset.count === 0) throw new UsageError(`${opts.calibrate}: no calibration samples`);
+  }
+  // Without samples (ranges from a table), shapes are probed on a generated input.
+  const first = dataset ? (await firstSample(dataset))!.inputs : generatedSample(specs).inputs;
   const names = specs.map((s) => s.name);
   const open = (m: ModelProto) => openSessionFor(m, model.file);
   // Below opset 13 a Softmax's meaning depends on its input's rank: measure it on a sample.
@@ -59,16 +87,19 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
   const rankHints = new Map([...(await probeShapes(model.proto, rankTensors, modelFloatType(model.proto), first, names, open))].map(([k, d]) => [k, d.length]));
   const prepared = prepareModel(model, { perTensor: opts.perTensor, dequantizeLinear: true, rankHints });
   const { proto, uniqueName, editor, floatType, notes, perChannel } = prepared;
+  notes.unshift(...dataNotes);
   if (!prepared.dequantizeAvailable) {
     throw new RuntimeFailure(`${model.file}: static quantization needs DequantizeLinear, but opset ${prepared.opset.from} cannot be raised: ${prepared.dequantizeBlockers.join('; ')}`);
   }
 
   const shapes = await probeShapes(proto, costTensors(editor), floatType, first, names, open);
+  const bytesPer = floatType === 10 ? 2 : 4;
   const elementCounts = new Map([...shapes].map(([k, d]) => [k, d.reduce((a, b) => a * b, 1)]));
   const plan = planQuantization(editor, { perTensor: !perChannel, exclude: new Set(opts.exclude ?? []), elementCounts, minIntensity: opts.minIntensity, activationMatMuls: opts.activationMatMuls });
   notes.push(...plan.notes);
 
-  const ranges = await calibrate(proto, plan, floatType, dataset, specs, model.file, opts);
+  const ranges = await calibrate(proto, plan, floatType, dataset, specs, model, opts,
+    new Map([...shapes].map(([k, d]) => [k, d.reduce((a, b) => a * b, 1) * bytesPer])), notes);
   const params = activationParams(plan, ranges);
   const origin = rewriteQdq(model, editor, plan, params, { reduceRange: opts.reduceRange ?? true, floatType, uniqueName });
   // Bodies of If/Loop/Scan cannot be calibrated through graph outputs: their
@@ -87,7 +118,7 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
 
   proto.metadataProps = [...(proto.metadataProps ?? []).filter((e) => e.key !== 'onnx-quantize'), {
     key: 'onnx-quantize',
-    value: JSON.stringify({ version: TOOL_VERSION, mode: 'static', method: 'minmax', samples: dataset.count, perChannel,
+    value: JSON.stringify({ version: TOOL_VERSION, mode: 'static', method: opts.method ?? 'minmax', samples: dataset?.count ?? 0, perChannel,
       reduceRange: opts.reduceRange ?? true, weights: 'int8', activations: 'uint8', exclude: opts.exclude ?? [] }),
   }];
 
@@ -95,10 +126,12 @@ export async function quantizeStatic(model: Model, opts: StaticQuantizeOptions):
     proto,
     origin,
     report: {
-      mode: 'static', modeReason: `calibrated (${opts.method ?? 'minmax'}) on ${dataset.count} sample${dataset.count === 1 ? '' : 's'}`,
-      samples: dataset.count, opset: prepared.opset, perChannel,
+      mode: 'static', modeReason: dataset ? `calibrated (${opts.method ?? 'minmax'}) on ${dataset.count} sample${dataset.count === 1 ? '' : 's'}`
+        : `ranges from ${opts.loadCalibration} (${opts.method ?? 'minmax'})`,
+      samples: dataset?.count ?? 0, opset: prepared.opset, perChannel,
       quantized, float: groupNodes(merge(plan.floatNodes, inner.floatGroups)), weightOnly: groupNodes(merge(plan.weightOnlyNodes, inner.weightOnlyGroups)), fallbacks: [],
       foldedBatchNorms: prepared.foldedBatchNorms, promotedConstants: prepared.promotedConstants, notes,
+      ...(warnings.length ? { warnings } : {}),
     },
   };
 }
@@ -119,16 +152,20 @@ function countByOp(plan: QuantPlan): Record<string, number> {
   return counts;
 }
 
-async function calibrate(proto: ModelProto, plan: QuantPlan, floatType: number, dataset: Dataset, specs: InputSpec[],
-  file: string, opts: StaticQuantizeOptions): Promise<Map<string, Range>> {
+async function calibrate(proto: ModelProto, plan: QuantPlan, floatType: number, dataset: Dataset | undefined, specs: InputSpec[],
+  model: Model, opts: StaticQuantizeOptions, tensorBytes: Map<string, number>, notes: string[]): Promise<Map<string, Range>> {
   const wanted = new Set<string>();
   for (const [tensor, source] of plan.activations) {
     if (source.kind === 'own') wanted.add(tensor);
     else if (source.kind === 'rangeOf') wanted.add(source.tensor);
   }
   const tensors = [...wanted];
-  return calibrateRanges(proto, tensors, floatType, dataset, specs.map((s) => s.name), (m) => openSessionFor(m, file),
-    { method: opts.method, percentile: opts.percentile, onSample: (done, passes) => opts.onProgress?.(done, dataset.count * passes) });
+  return calibrateWithTable(proto, model, tensors, floatType, dataset, specs.map((s) => s.name), (m) => openSessionFor(m, model.file, CALIBRATION_SESSION), {
+    method: opts.method, percentile: opts.percentile, memoryBytes: opts.calibMemory, tensorBytes,
+    onSample: (done, passes) => opts.onProgress?.(done, (dataset?.count ?? 0) * passes),
+    onGroups: (groups, n) => notes.push(`calibrated ${n} tensors in ${groups} groups (one pass over the samples each) to stay within --calib-memory`),
+    save: opts.saveCalibration, load: opts.loadCalibration, source: opts.calibrate ?? '',
+  });
 }
 
 /** uint8 asymmetric parameters per activation; shared tensors take their source's. */

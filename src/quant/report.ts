@@ -31,6 +31,8 @@ export interface QuantizeReport {
   foldedBatchNorms: number;
   promotedConstants: number;
   notes: string[];
+  /** what the user must be warned of (samples skipped for NaN/Inf values, say), shown on stderr */
+  warnings?: string[];
 }
 
 export interface QuantizeOutcome {

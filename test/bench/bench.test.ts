@@ -155,9 +155,9 @@ function tinyModel(file: string, batch: number | string, input = 'x'): void {
 }
 
 /** The first 3 digits evaluation samples. */
-function tinyDigits() {
+async function tinyDigits() {
   const out = [];
-  for (const sample of openDataset(EVAL, ['input']).samples()) {
+  for await (const sample of openDataset(EVAL, ['input']).samples()) {
     out.push(sample);
     if (out.length === 3) break;
   }
@@ -221,7 +221,7 @@ test('the size on disk counts external data files, and a model with external dat
   const files = readdirSync(folder);
   assert.ok(files.length >= 2, `side file written: ${files.join(', ')}`);
   const total = files.reduce((sum, f) => sum + statSync(join(folder, f)).size, 0);
-  const r = await benchModels({ original: MODEL, quantized: file, dataset: tinyDigits(), providers: ['cpu'], latency: LATENCY, memory: MEMORY });
+  const r = await benchModels({ original: MODEL, quantized: file, dataset: await tinyDigits(), providers: ['cpu'], latency: LATENCY, memory: MEMORY });
   assert.equal(r.quantized.bytes, total);
   assert.ok(r.quantized.bytes > statSync(file).size);
   assert.equal(r.providers[0]!.outputs![0]!.cosine, 1);

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openDataset } from '../../src/data/dataset.js';
+import { allSamples, openDataset } from '../../src/data/dataset.js';
 import { SampleFormatError } from '../../src/data/errors.js';
 import { asExpected, expectedNpy, expectedNpz, readSample, samplePath } from './sample-files.js';
 
@@ -36,9 +36,9 @@ describe('openDataset: folder of .npz files', () => {
     assert.deepEqual(ds.sources, names);
   });
 
-  it('yields one sample per file, in order, with every array', () => {
+  it('yields one sample per file, in order, with every array', async () => {
     const ds = openDataset(folder, ['input', 'mask']);
-    const seen = [...ds.samples()];
+    const seen = await allSamples(ds);
     assert.equal(seen.length, ds.count);
     seen.forEach((sample, i) => {
       const file = `folder/sample_00${i}.npz`;
@@ -48,23 +48,23 @@ describe('openDataset: folder of .npz files', () => {
     });
   });
 
-  it('reads a file only when the iteration reaches it, and can iterate again', () => {
+  it('reads a file only when the iteration reaches it, and can iterate again', async () => {
     const dir = scratchDir('lazy');
     copyFileSync(samplePath('folder', 'sample_000.npz'), join(dir, 'a.npz'));
     writeFileSync(join(dir, 'b.npz'), 'not a zip');
     const ds = openDataset(dir, ['input']);
     assert.equal(ds.count, 2);
     const it1 = ds.samples();
-    assert.equal(it1.next().value?.source, join(dir, 'a.npz'));
-    throwsFormat(() => it1.next(), new RegExp(`^${escape(join(dir, 'b.npz'))}: not a valid \\.npz \\(zip\\) file`));
-    assert.equal(ds.samples().next().value?.source, join(dir, 'a.npz'));
+    assert.equal((await it1.next()).value?.source, join(dir, 'a.npz'));
+    await assert.rejects(() => it1.next(), { message: new RegExp(`^${escape(join(dir, 'b.npz'))}: not a valid \\.npz \\(zip\\) file`) });
+    assert.equal((await ds.samples().next()).value?.source, join(dir, 'a.npz'));
   });
 
   it('sorts by code unit, skips dot files and other files, follows symlinks', () => {
     const dir = scratchDir('mixed');
     const sample = samplePath('folder', 'sample_000.npz');
     for (const name of ['b.npz', 'B.npz', 'a10.npz', 'a9.npz', '._a.npz', '.hidden.npz']) copyFileSync(sample, join(dir, name));
-    writeFileSync(join(dir, 'notes.txt'), 'x');
+    writeFileSync(join(dir, 'notes.md'), 'x');
     mkdirSync(join(dir, 'sub.npz'));
     symlinkSync(sample, join(dir, 'link.NPZ'));
     const ds = openDataset(dir, ['input']);
@@ -73,7 +73,7 @@ describe('openDataset: folder of .npz files', () => {
 
   it('rejects a folder without .npz files, with a hint when it holds .npy files', () => {
     const empty = scratchDir('empty');
-    throwsFormat(() => openDataset(empty, ['input']), `${empty}: folder has no .npz sample files`);
+    throwsFormat(() => openDataset(empty, ['input']), `${empty}: folder has no sample files (.npz, .npy, .json, .ndjson, .png, .jpg, .webp, .wav, .txt, .jsonl)`);
     const npys = scratchDir('npys');
     copyFileSync(samplePath('batch4.npy'), join(npys, 'a.npy'));
     copyFileSync(samplePath('batch4.npy'), join(npys, 'b.npy'));
@@ -93,9 +93,9 @@ describe('openDataset: one .npy holding a batch', () => {
     assert.deepEqual(ds.sources, [0, 1, 2, 3].map((i) => `${file}[${i}]`));
   });
 
-  it('yields x[i:i+1] under the model input name, keeping a batch axis of 1, as views', () => {
+  it('yields x[i:i+1] under the model input name, keeping a batch axis of 1, as views', async () => {
     const all = expectedNpy('batch4.npy').values!;
-    const seen = [...openDataset(file, ['pixels']).samples()];
+    const seen = await allSamples(openDataset(file, ["pixels"]));
     assert.equal(seen.length, 4);
     let buffer: ArrayBufferLike | undefined;
     seen.forEach((sample, i) => {
@@ -128,12 +128,12 @@ describe('openDataset: one .npy holding a batch', () => {
 });
 
 describe('openDataset: one .npz, and bad paths', () => {
-  it('treats a single .npz as one sample', () => {
+  it('treats a single .npz as one sample', async () => {
     const file = samplePath('two_inputs.npz');
     const ds = openDataset(file, ['input', 'mask']);
     assert.equal(ds.kind, 'npz-file');
     assert.equal(ds.count, 1);
-    const seen = [...ds.samples()];
+    const seen = await allSamples(ds);
     assert.equal(seen.length, 1);
     assert.equal(seen[0].source, file);
     assert.deepEqual(asExpected(seen[0].inputs.get('mask')!), expectedNpz('two_inputs.npz').mask);
@@ -144,7 +144,7 @@ describe('openDataset: one .npz, and bad paths', () => {
     throwsFormat(() => openDataset(missing, ['x']), `${missing}: no such file or folder`);
     const other = join(scratch, 'samples.bin');
     writeFileSync(other, 'x');
-    throwsFormat(() => openDataset(other, ['x']), `${other}: not a folder, a .npy file or a .npz file`);
+    throwsFormat(() => openDataset(other, ['x']), `${other}: not a sample folder or file (.npz, .npy, .json, .ndjson, .png, .jpg, .webp, .wav, .txt, .jsonl)`);
   });
 });
 

@@ -6,15 +6,23 @@ import type { NdArray } from '../../src/data/ndarray.js';
 import { validateDataset, validateSample, type InputSpec } from '../../src/data/validate.js';
 import { samplePath } from './sample-files.js';
 
-function throwsMismatch(fn: () => unknown, message: string, source?: string, input?: string): void {
-  assert.throws(fn, (e: unknown) => {
+function checkMismatch(message: string, source?: string, input?: string): (e: unknown) => true {
+  return (e: unknown) => {
     assert.ok(e instanceof SampleMismatchError, `expected a SampleMismatchError, got ${String(e)}`);
     assert.equal(e.message, message);
     assert.equal(e.name, 'SampleMismatchError');
     if (source !== undefined) assert.equal(e.source, source);
     if (input !== undefined) assert.equal(e.input, input);
     return true;
-  });
+  };
+}
+
+function throwsMismatch(fn: () => unknown, message: string, source?: string, input?: string): void {
+  assert.throws(fn, checkMismatch(message, source, input));
+}
+
+async function rejectsMismatch(fn: () => Promise<unknown>, message: string, source?: string, input?: string): Promise<void> {
+  await assert.rejects(fn, checkMismatch(message, source, input));
 }
 
 const array = (dtype: NdArray['dtype'], shape: number[]): NdArray => ({
@@ -57,38 +65,38 @@ describe('validateSample', () => {
   });
 });
 
-describe('validateDataset', () => {
+describe('validateDataset', async () => {
   const specs: InputSpec[] = [
     { name: 'input', dtype: 'float32', shape: ['batch', 1, 4, 4] },
     { name: 'mask', dtype: 'int64', shape: [1, 1] },
   ];
 
-  it('accepts a folder whose samples all fit', () => {
-    validateDataset(openDataset(samplePath('folder'), ['input', 'mask']), specs);
+  it('accepts a folder whose samples all fit', async () => {
+    await validateDataset(openDataset(samplePath('folder'), ['input', 'mask']), specs);
   });
 
-  it('checks every sample, naming the first that does not fit', () => {
+  it('checks every sample, naming the first that does not fit', async () => {
     const file = samplePath('mismatch', 'sample_001.npz');
-    throwsMismatch(() => validateDataset(openDataset(samplePath('mismatch'), ['input']), [specs[0]]),
+    await rejectsMismatch(() => validateDataset(openDataset(samplePath('mismatch'), ['input']), [specs[0]]),
       `${file}: input 'input' has shape [1,1,4,5], expected [batch,1,4,4]`, file, 'input');
   });
 
-  it('reports a dtype mismatch in a file', () => {
+  it('reports a dtype mismatch in a file', async () => {
     const file = samplePath('mismatch_dtype', 'sample_000.npz');
-    throwsMismatch(() => validateDataset(openDataset(samplePath('mismatch_dtype'), ['input']), [specs[0]]),
+    await rejectsMismatch(() => validateDataset(openDataset(samplePath('mismatch_dtype'), ['input']), [specs[0]]),
       `${file}: input 'input' has dtype float64, expected float32`);
   });
 
-  it('reports a missing input in a file', () => {
+  it('reports a missing input in a file', async () => {
     const file = samplePath('mismatch', 'sample_000.npz');
-    throwsMismatch(() => validateDataset(openDataset(samplePath('mismatch'), ['input', 'mask']), specs),
+    await rejectsMismatch(() => validateDataset(openDataset(samplePath('mismatch'), ['input', 'mask']), specs),
       `${file}: missing input 'mask' (has: input)`);
   });
 
-  it('validates the rows of a .npy batch, which keep a batch axis of 1', () => {
+  it('validates the rows of a .npy batch, which keep a batch axis of 1', async () => {
     const file = samplePath('batch4.npy');
-    validateDataset(openDataset(file, ['x']), [{ name: 'x', dtype: 'float32', shape: [1, 2, 3] }]);
-    throwsMismatch(() => validateDataset(openDataset(file, ['x']), [{ name: 'x', dtype: 'float32', shape: [4, 2, 3] }]),
+    await validateDataset(openDataset(file, ['x']), [{ name: 'x', dtype: 'float32', shape: [1, 2, 3] }]);
+    await rejectsMismatch(() => validateDataset(openDataset(file, ['x']), [{ name: 'x', dtype: 'float32', shape: [4, 2, 3] }]),
       `${file}[0]: input 'x' has shape [1,2,3], expected [4,2,3]`);
   });
 });

@@ -8,7 +8,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { quantizeFile } from '../../src/quant/quantize-file.js';
-import { openDataset } from '../../src/data/dataset.js';
+import { allSamples, openDataset } from '../../src/data/dataset.js';
 import { toFeeds } from '../../src/data/to-ort.js';
 import { fixturePath } from '../helpers/paths.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -27,7 +27,7 @@ test('activationMatMuls: attention\'s activation MatMuls quantized as well, logi
   assert.ok(!attention.report.float.some((g) => /both inputs are activations/.test(g.reason)));
   const names = ['input_ids', 'attention_mask', 'token_type_ids'];
   const [a, b] = [await ort.InferenceSession.create(src), await ort.InferenceSession.create(join(dir, 'attention.onnx'))];
-  for (const s of [...openDataset(fixturePath('bert-tiny', 'eval'), names).samples()].slice(0, 8)) {
+  for (const s of (await allSamples(openDataset(fixturePath('bert-tiny', 'eval'), names))).slice(0, 8)) {
     const feeds = toFeeds(s.inputs, names);
     const [x, y] = [(await a.run(feeds)).logits!.data as Float32Array, (await b.run(feeds)).logits!.data as Float32Array];
     assert.ok(cosine(x, y) > 0.99, `${s.source}: cosine ${cosine(x, y)}`);

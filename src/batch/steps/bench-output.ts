@@ -2,9 +2,10 @@
 // does, on the eval samples (or one generated input), with nothing else of
 // the batch running meanwhile: latency would measure the other jobs.
 import { benchModels } from '../../bench/bench.js';
+import { dirname } from 'node:path';
 import { openDataset } from '../../data/dataset.js';
 import { generatedSample } from '../../data/generated-feeds.js';
-import { labelsFileFor, readLabels } from '../../data/labels.js';
+import { labelsFor } from '../../data/labels.js';
 import { writeReport } from '../../report/write-report.js';
 import type { JobStep } from '../job.js';
 
@@ -16,14 +17,14 @@ export const benchStep: JobStep = {
     const specs = result.written!.inputs;
     const evalPath = bench.eval;
     // Without samples the comparison runs on one generated input: latency is real, fidelity indicative.
-    const dataset = evalPath ? openDataset(evalPath, specs.map((s) => s.name)) : [generatedSample(specs)];
-    const labelsFile = labelsFileFor(evalPath, bench.labels);
-    const labels = readLabels(labelsFile);
+    // Read as calibration reads (the same preprocessing, audio and text settings, sample count and order).
+    const dataset = evalPath ? openDataset(evalPath, specs, { modelDir: dirname(job.entry.input), ...job.settings.quantize.data }) : [generatedSample(specs)];
+    const { labels, labelsFile } = labelsFor(bench.labels, evalPath, Array.isArray(dataset) ? undefined : dataset.labels?.from);
     const providerStatus = await ctx.providerStatus?.();
     try {
       result.bench = await ctx.exclusive(() => benchModels({
         ...bench.settings, original: job.entry.input, quantized: job.output, dataset, dataSource: evalPath ?? 'generated',
-        ...(labels ? { labels, labelsFile } : {}),
+        ...(labels ? { labels } : {}), ...(labelsFile ? { labelsFile } : {}),
         ...(providerStatus ? { providerStatus } : {}),
         onProgress: (p) => (p.stage === 'compare' ? ctx.onProgress?.('benchmarking', p.done, p.total ?? p.done) : undefined),
       }));

@@ -16,6 +16,7 @@ export const writeModelStep: JobStep = {
       ctx.onStageEnd?.('calibrating');
     }
     for (const f of state.result.written.report.fallbacks) state.result.warnings.push(`node ${f.node} left in float: ${f.reason}`);
+    state.result.warnings.push(...(state.result.written.report.warnings ?? []));
     return 'continue';
   },
 };

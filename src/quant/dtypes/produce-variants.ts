@@ -13,7 +13,7 @@ import { UsageError } from '../../errors.js';
 import { loadModel } from '../../onnx/load.js';
 import { saveModel } from '../../onnx/save.js';
 import { releaseMemory } from '../../release-memory.js';
-import { openDataset } from '../../data/dataset.js';
+import { firstSample, openDataset } from '../../data/dataset.js';
 import { toFeeds } from '../../data/to-ort.js';
 import { generatedFeeds } from '../../data/generated-feeds.js';
 import { completeTransformerInputs, vocabFromModel } from '../../data/transformer-feeds.js';
@@ -61,16 +61,16 @@ function fileBytes(file: string): number {
 }
 
 /** The check input: the first sample, or one generated to fit (a transformer input where the model is one). */
-function checkFeeds(file: string, opts: ProduceOptions, configVocab: number | undefined): { feeds?: Record<string, ort.Tensor>; source: string } {
+async function checkFeeds(file: string, opts: ProduceOptions, configVocab: number | undefined): Promise<{ feeds?: Record<string, ort.Tensor>; source: string }> {
   const model = loadModel(file);
   try {
     const specs = inputSpecs(model.proto);
     const names = specs.map((s) => s.name);
     const samples = opts.settings.calibrate ?? opts.checkSamples;
     if (samples) {
-      const first = openDataset(samples, names).samples().next();
+      const first = await firstSample(openDataset(samples, specs, { modelDir: dirname(file) }));
       // Token ids alone (a text calibration set) are completed for a transformer: mask, positions, empty cache.
-      if (!first.done) return { feeds: toFeeds(completeTransformerInputs(specs, first.value.inputs) ?? first.value.inputs, names), source: first.value.source };
+      if (first) return { feeds: toFeeds(completeTransformerInputs(specs, first.inputs) ?? first.inputs, names), source: first.source };
     }
     // The smaller of config.json's vocabulary and the embedding table's rows: both must accept the ids.
     const vocabs = [configVocab, vocabFromModel(model.proto)].filter((v): v is number => v !== undefined);
@@ -173,7 +173,7 @@ export async function produceVariants(path: string, entries: DtypeEntry[], opts:
   const repo = openModelRepo(path);
   const results: Array<VariantReport | { input: string; dtype: string; error: Error }> = [];
   for (const input of repo.models) {
-    const check = checkFeeds(input, opts, configVocabSize(repo.config));
+    const check = await checkFeeds(input, opts, configVocabSize(repo.config));
     for (const entry of entries) {
       opts.onStart?.(input, entry.name);
       try {

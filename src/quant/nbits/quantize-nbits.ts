@@ -5,12 +5,13 @@
 // and report what was done. Activations and math stay in the model's float
 // type (MatMulNBits with accuracy_level 4 quantizes its input to int8 inside
 // the kernel).
+import { dirname } from 'node:path';
 import { RuntimeFailure, UsageError } from '../../errors.js';
 import { DataType, dtypeName } from '../../onnx/dtypes.js';
 import { GraphIndex } from '../../onnx/graph-index.js';
 import type { Model } from '../../onnx/model.js';
 import { int64ToNumber, toLong, type ModelProto, type NodeProto } from '../../onnx/proto.js';
-import { openDataset } from '../../data/dataset.js';
+import { firstSample, openDataset } from '../../data/dataset.js';
 import { validateDataset } from '../../data/validate.js';
 import type { NdArray } from '../../data/ndarray.js';
 import { completeTransformerInputs } from '../../data/transformer-feeds.js';
@@ -96,14 +97,14 @@ function weightFormatName(o: ResolvedNBitsOptions): string {
 async function secondMoments(model: Model, proto: ModelProto, candidates: Candidate[], opts: ResolvedNBitsOptions): Promise<{ moments: Map<string, SecondMoments>; samples: number }> {
   const specs = inputSpecs(model.proto);
   const names = specs.map((s) => s.name);
-  const dataset = openDataset(opts.calibrate!, names);
-  if (dataset.count === 0) throw new UsageError(`${opts.calibrate}: no calibration samples`);
+  const dataset = openDataset(opts.calibrate!, specs, { modelDir: dirname(model.file) });
+  const first = await firstSample(dataset);
+  if (!first) throw new UsageError(`${opts.calibrate}: no calibration samples`);
   // A decoder's samples may hold the tokens only: its KV cache (empty), mask and positions are
   // made to fit each sample, as transformers.js feeds the first step.
-  const first = dataset.samples().next().value!.inputs;
-  const given = specs.filter((s) => first.has(s.name));
-  const transformer = given.length < specs.length && completeTransformerInputs(specs, first) !== undefined;
-  validateDataset(dataset, transformer ? given : specs);
+  const given = specs.filter((s) => first.inputs.has(s.name));
+  const transformer = given.length < specs.length && completeTransformerInputs(specs, first.inputs) !== undefined;
+  await validateDataset(dataset, transformer ? given : specs);
   const complete = transformer ? (inputs: Map<string, NdArray>) => completeTransformerInputs(specs, inputs) ?? inputs : undefined;
   // Main-graph MatMuls only: a subgraph's values cannot be exposed as graph outputs.
   const matmuls = candidates.filter((c): c is Extract<Candidate, { kind: 'matmul' }> => c.kind === 'matmul' && c.scope.depth === 0);
