@@ -55,9 +55,10 @@ export interface VariantReport {
 /** transformers.js's name for a model's external data (model_q4.onnx → model_q4.onnx_data), which the browser fetches by name. */
 export const externalDataName = (output: string): string => `${basename(output)}_data`;
 
+/** The model's bytes with its external data, under transformers.js's name (model.onnx_data) or this tool's default (model.onnx.data). */
 function fileBytes(file: string): number {
-  const side = join(dirname(file), externalDataName(file));
-  return statSync(file).size + (existsSync(side) ? statSync(side).size : 0);
+  const sides = [join(dirname(file), externalDataName(file)), `${file}.data`];
+  return statSync(file).size + sides.filter((f) => existsSync(f)).reduce((a, f) => a + statSync(f).size, 0);
 }
 
 /** The check input: the first sample, or one generated to fit (a transformer input where the model is one). */
