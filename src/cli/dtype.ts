@@ -9,6 +9,7 @@ import { parseDtypeList, registeredDtypes } from '../quant/dtypes/registry.js';
 import { produceVariants, type VariantReport } from '../quant/dtypes/produce-variants.js';
 import type { DtypeSettings } from '../quant/dtypes/types.js';
 import { heading } from './format.js';
+import { addNBitsOptions, nbitsSettings, refuseNBitsFlags, type NBitsCliOptions } from './nbits-options.js';
 import { printError } from './print-error.js';
 
 interface DtypeCliOptions {
@@ -35,6 +36,7 @@ export function addDtypeOptions(program: Command): void {
     .option('--dtype <names>', `transformers.js variants to write (comma separated): ${registeredDtypes().map((e) => e.name).join(', ')}; a folder is a model repository (its onnx/ files)`, collect)
     .option('--no-keep-io-types', 'fp16: float16 graph inputs and outputs (default: float32 ones, as transformers.js expects)')
     .addOption(new Option('--fp16-target <target>', 'fp16: portable (float16 math wherever ONNX allows: for GPUs) or cpu (float32 math where ONNX Runtime\'s CPU has no float16 kernel)').choices(['portable', 'cpu']).default('portable'));
+  addNBitsOptions(program);
 }
 
 export function dtypeRequested(program: Command): boolean {
@@ -46,9 +48,12 @@ export async function runDtypeCommand(paths: string[], program: Command): Promis
   const entries = parseDtypeList(opts.dtype ?? []);
   if (opts.output) throw new UsageError('-o does not apply to --dtype: each variant is named as transformers.js expects (model_fp16.onnx...), beside the model or in its folder\'s onnx/');
   if (opts.outDir) throw new UsageError('--out-dir does not apply to --dtype: the variants go beside the model (or into the model folder\'s onnx/), where transformers.js looks for them');
+  refuseNBitsFlags(program, entries.map((e) => e.name));
+  const nbits = nbitsSettings(opts as NBitsCliOptions);
   const settings: DtypeSettings = {
     keepIoTypes: opts.keepIoTypes, fp16Target: opts.fp16Target as DtypeSettings['fp16Target'],
-    reduceRange: opts.reduceRange ?? true, perTensor: opts.perTensor ?? false, calibrate: opts.calibrate, extra: {},
+    reduceRange: opts.reduceRange ?? true, perTensor: opts.perTensor ?? false, calibrate: opts.calibrate,
+    blockSize: nbits.blockSize, symmetric: nbits.symmetric, accuracyLevel: nbits.accuracyLevel, extra: { nbits },
   };
   const all: unknown[] = [];
   let exitCode = 0;

@@ -11,6 +11,7 @@ import { loadConfig } from '../batch/config.js';
 import { cleanUpNow } from '../cleanup.js';
 import { onInterrupt } from './interrupt.js';
 import { addDtypeOptions, dtypeRequested, runDtypeCommand } from './dtype.js';
+import { refuseNBitsFlags } from './nbits-options.js';
 
 export function registerQuantize(program: Command): void {
   program.argument('[models...]', 'ONNX models to quantize: files, folders with -r, or quoted glob patterns (each written beside its input as <name>.int8.onnx unless -o or --out-dir says otherwise)');
@@ -24,6 +25,7 @@ export function registerQuantize(program: Command): void {
     }
     // transformers.js variants (fp16, q8, ...): a model file or a model folder each.
     if (dtypeRequested(program)) return runDtypeCommand(models, program);
+    refuseNBitsFlags(program, []);
     const first = models[0];
     if (first !== undefined && !existsSync(first) && !/\.onnx$/i.test(first) && !/[*?[\]{}]/.test(first)) {
       // Not a file, not named like a model: most likely a mistyped command.

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SampleFormatError } from './errors.js';
+import { modelConfigFile } from './model-config-file.js';
 import type { Kernel, PipelinePatch } from './image-spec.js';
 
 export const PREPROCESSOR_CONFIG = 'preprocessor_config.json';
@@ -15,7 +16,7 @@ type Size = number | { height?: number; width?: number; shortest_edge?: number; 
 
 /** The config as a patch, or undefined when the folder has none. */
 export function readHfPreprocessor(modelDir: string): { file: string; patch: PipelinePatch } | undefined {
-  const file = join(modelDir, PREPROCESSOR_CONFIG);
+  const file = modelConfigFile(modelDir, PREPROCESSOR_CONFIG);
   if (!existsSync(file)) return undefined;
   let cfg: Record<string, unknown>;
   try {

@@ -5,8 +5,9 @@
 // no native code). Fills input_ids, attention_mask, token_type_ids and
 // position_ids by input name, truncated and padded to the maximum length.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { modelConfigFile } from './model-config-file.js';
 import { SampleFormatError, SampleSpecError } from './errors.js';
 import type { DType, NdArray } from './ndarray.js';
 
@@ -34,15 +35,15 @@ export interface TextPlan {
 /** Loads the model folder's tokenizer and matches the model's inputs. */
 export function planText(modelDir: string, specs: ReadonlyArray<{ name: string; dtype: string; shape: ReadonlyArray<number | string | null> }>,
   others: ReadonlySet<string>, opts: TextOptions): TextPlan {
-  const tokenizerFile = join(modelDir, 'tokenizer.json');
+  const tokenizerFile = modelConfigFile(modelDir, 'tokenizer.json');
   if (!existsSync(tokenizerFile)) {
-    throw new SampleFormatError(tokenizerFile, 'text samples need the model\'s tokenizer.json beside the model (none found)');
+    throw new SampleFormatError(tokenizerFile, 'text samples need the model\'s tokenizer.json beside the model, or above its onnx/ folder (none found)');
   }
   let json: Record<string, unknown>;
   let config: Record<string, unknown> = {};
   try {
     json = JSON.parse(readFileSync(tokenizerFile, 'utf8')) as Record<string, unknown>;
-    const cfgFile = join(modelDir, 'tokenizer_config.json');
+    const cfgFile = join(dirname(tokenizerFile), 'tokenizer_config.json');
     if (existsSync(cfgFile)) config = JSON.parse(readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
   } catch (err) {
     throw new SampleFormatError(tokenizerFile, `cannot read the tokenizer: ${(err as Error).message}`);

@@ -115,3 +115,17 @@ export function transformerSample(specs: readonly InputSpec[], hints: Transforme
   }
   return { source: `(generated transformer input: ${seq} tokens, past length ${past})`, inputs };
 }
+
+/**
+ * A transformer's sample that holds some of its inputs only (the token ids,
+ * say: what a calibration set of text gives), completed to fit the ids'
+ * length: attention mask of ones, positions, an empty KV cache. Undefined
+ * when the model is no transformer or the sample has no token ids.
+ */
+export function completeTransformerInputs(specs: readonly InputSpec[], inputs: Map<string, NdArray>): Map<string, NdArray> | undefined {
+  if (!looksLikeTransformer(specs)) return undefined;
+  const ids = [...inputs].find(([name]) => TOKEN_IDS.test(name))?.[1];
+  if (!ids) return undefined;
+  const filled = transformerSample(specs, { sequenceLength: ids.shape[ids.shape.length - 1] ?? 1, pastLength: 0 })!.inputs;
+  return new Map([...filled, ...inputs]);
+}

@@ -18,6 +18,7 @@ export function isExternal(t: TensorProto): boolean {
   return t.dataLocation === DataLocation.EXTERNAL;
 }
 
+
 /** The (location, offset, length) of an external tensor; length -1 when absent (rest of the file). */
 export function parseExternalRef(t: TensorProto, modelFile: string): ExternalRef {
   let location = '';

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { DataType } from './dtypes.js';
 import { encodeModelChunks } from './encode-chunks.js';
 import { isExternal, type ExternalDataStore } from './external-data.js';
+import { isComputed } from './computed-tensor.js';
 import { ChunkedWriter, openForWrite, writeAtomically, writeParts } from './file-io.js';
 import { DataLocation, type ModelProto, type TensorProto } from './proto.js';
 import { tensorByteLength, tensorBytes, type TensorSource } from './tensor-data.js';
@@ -18,7 +19,13 @@ import { cloneShallow, forEachModelTensor, mapModelTensors } from './walk-tensor
 export const PROTOBUF_LIMIT = 2 ** 31 - 1;
 
 export interface SaveOptions {
-  /** true: tensors of `threshold` bytes or more go to one side file; 'auto' (default): only when the protobuf would pass 2 GB. */
+  /**
+   * true: tensors of `threshold` bytes or more go to one side file; false: all inline; 'auto'
+   * (default): a side file when the protobuf would pass 2 GB, or when `source` keeps its tensors
+   * in side files (a model loaded with external data is saved with external data: its tensors
+   * then stream file to file, and computed ones are written one at a time, instead of all being
+   * gathered in memory for one protobuf).
+   */
   externalData?: boolean | 'auto';
   /** Side file name, relative to the model's folder (default: `<model file name>.data`). */
   externalDataName?: string;
@@ -47,10 +54,12 @@ export function saveModel(model: ModelProto, file: string, options: SaveOptions 
     if (inlineSizeEstimate(model) > PROTOBUF_LIMIT) {
       external = true;
       autoExternal = true;
+    } else if ((source.external?.files().size ?? 0) > 0) {
+      external = true;
     }
   }
   if (!external) {
-    const inlined = mapModelTensors(model, (t) => (isExternal(t) ? inlineTensor(t, tensorBytes(t, source)) : t));
+    const inlined = mapModelTensors(model, (t) => (isExternal(t) || isComputed(t) ? inlineTensor(t, tensorBytes(t, source)) : t));
     return writeAtomically([file], ([temp]) => {
       const bytes = writeChunks(temp!, inlined);
       return { file, bytes };
@@ -90,7 +99,7 @@ function writeChunks(path: string, model: ModelProto): number {
 export function inlineSizeEstimate(model: ModelProto): number {
   let size = encodeModelChunks(model).length;
   forEachModelTensor(model, (t) => {
-    if (isExternal(t)) size += (tensorByteLength(t) ?? 0) + 16;
+    if (isExternal(t) || isComputed(t)) size += (tensorByteLength(t) ?? 0) + 16;
   });
   return size;
 }
@@ -108,7 +117,7 @@ function externalizeTensor(t: TensorProto, side: ChunkedWriter, location: string
   const size = tensorByteLength(t);
   // Strings have no raw layout; they stay inline, like onnx's own saver does.
   if (size === undefined || t.dataType === DataType.STRING || t.dataType === DataType.UNDEFINED) return t;
-  if (size < threshold) return isExternal(t) ? inlineTensor(t, tensorBytes(t, source)) : t;
+  if (size < threshold) return isExternal(t) || isComputed(t) ? inlineTensor(t, tensorBytes(t, source)) : t;
   side.pad(size >= 1024 * 1024 ? 65536 : 16);
   const offset = side.position;
   if (isExternal(t)) {

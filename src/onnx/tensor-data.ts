@@ -6,6 +6,7 @@ import { ModelFormatError } from '../errors.js';
 import { DataType, byteLength, dtypeName } from './dtypes.js';
 import { bfloat16ArrayToFloat32, halfArrayToFloat32 } from './float16.js';
 import { isExternal, type ExternalDataStore } from './external-data.js';
+import { computedBytes, isComputed } from './computed-tensor.js';
 import { int64ToNumber, type TensorProto } from './proto.js';
 
 export function tensorShape(t: TensorProto): number[] {
@@ -25,8 +26,9 @@ export function tensorByteLength(t: TensorProto): number | undefined {
 }
 
 /** Where the tensor's data lives, for reports. */
-export function storageOf(t: TensorProto): 'raw' | 'typed' | 'external' | 'empty' {
+export function storageOf(t: TensorProto): 'raw' | 'typed' | 'external' | 'computed' | 'empty' {
   if (isExternal(t)) return 'external';
+  if (isComputed(t)) return 'computed';
   if (t.rawData && t.rawData.length) return 'raw';
   const typed = [t.floatData, t.int32Data, t.int64Data, t.doubleData, t.uint64Data, t.stringData];
   return typed.some((a) => a && a.length) ? 'typed' : 'empty';
@@ -40,6 +42,13 @@ export interface TensorSource {
 /** The tensor's bytes in raw_data layout. Inline raw_data is returned as the view it is. */
 export function tensorBytes(t: TensorProto, src: TensorSource): Uint8Array {
   const expected = tensorByteLength(t);
+  const computed = computedBytes(t);
+  if (computed) {
+    if (expected !== undefined && computed.length !== expected) {
+      throw new Error(`computed tensor '${t.name ?? ''}' gave ${computed.length} bytes for shape [${tensorShape(t).join(',')}] of ${dtypeName(t.dataType)} (${expected} expected)`);
+    }
+    return computed;
+  }
   if (isExternal(t)) {
     if (!src.external) throw new ModelFormatError(src.file, `tensor '${t.name ?? ''}' is external but the model has no folder to read it from`);
     return src.external.read(t, expected);

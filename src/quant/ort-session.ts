@@ -5,6 +5,7 @@
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { inlineComputedTensors } from '../onnx/computed-tensor.js';
 import { encodeModelChunks } from '../onnx/encode-chunks.js';
 import { isExternal } from '../onnx/external-data.js';
 import { tempPathFor, writeParts } from '../onnx/file-io.js';
@@ -29,9 +30,11 @@ export function withSessionThreads(options: ort.InferenceSession.SessionOptions)
   return sessionThreads === undefined || options.intraOpNumThreads !== undefined ? options : { ...options, intraOpNumThreads: sessionThreads };
 }
 
-export async function openSessionFor(proto: ModelProto, sourceFile: string, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
+export async function openSessionFor(model: ModelProto, sourceFile: string, sessionOptions: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
   // Errors only: the runtime's warnings are not the user's to read.
   const options = withSessionThreads({ logSeverityLevel: 3 as const, ...sessionOptions });
+  // Weights computed on first use (a rewrite's deferred results) become bytes here.
+  const proto = inlineComputedTensors(model);
   let external = false;
   forEachModelTensor(proto, (t) => {
     if (isExternal(t)) external = true;

@@ -19,7 +19,7 @@ import { tensorShape } from '../onnx/tensor-data.js';
 import { GraphEditor, attrFloat, attrInt } from './graph-edit.js';
 import { prepareModel, type Prepared } from './prepare.js';
 import { addToGroup, groupNodes, type QuantizeOutcome } from './report.js';
-import { storeUint8Weight, storeWeight, storeWeightForLoad, weightScales } from './weight-dequantize.js';
+import { storeUint8WeightLazily, storeWeightForLoadLazily, storeWeightLazily } from './weight-dequantize.js';
 import { RECURRENT_OPS } from './rules.js';
 import { scaleSensitiveTensors } from './scale-sensitive.js';
 
@@ -190,13 +190,8 @@ export function quantizeScopesWithoutCalibration(model: Model, prepared: Prepare
   };
 
   const stored = new Map<string, { output: string; nodes: NodeProto[]; serves: string[] }>();
-  // One buffer for reading misaligned float weights, reused weight after weight.
-  let scratch: Float32Array | undefined;
-  const weightValues = (t: TensorProto): Float32Array => {
-    const n = tensorShape(t).reduce((a, b) => a * b, 1);
-    if (!scratch || scratch.length < n) scratch = new Float32Array(n);
-    return model.float32(t, scratch);
-  };
+  // Weights are read and quantized when the model is saved, one at a time (weight-dequantize.ts, *Lazily).
+  const weightValues = (t: TensorProto): Float32Array => model.float32(t);
   for (const scope of index.scopes) {
     if (!include(scope)) continue;
     const head: NodeProto[] = [];
@@ -222,8 +217,7 @@ export function quantizeScopesWithoutCalibration(model: Model, prepared: Prepare
           const located = locate(scope, name)!;
           if (!s) {
             const shape = tensorShape(located.tensor);
-            const data = weightValues(located.tensor);
-            const w = storeWeightForLoad(editors.get(located.scope)!, name, data, shape, axis, weightScales(data, shape, axis, false), floatType, uniqueName);
+            const w = storeWeightForLoadLazily(editors.get(located.scope)!, name, () => weightValues(located.tensor), shape, axis, floatType, uniqueName);
             s = { output: w.output, nodes: w.nodes, serves: [] };
             stored.set(key, s);
             // The dequantizing nodes sit in the graph that owns the weight; nested graphs read the result from there.
@@ -241,21 +235,22 @@ export function quantizeScopesWithoutCalibration(model: Model, prepared: Prepare
       }
       // Dynamic: int8 [K, N] weight, one scale per column (output feature).
       const located = locate(scope, action.weight)!;
-      let data = weightValues(located.tensor);
-      let shape = tensorShape(located.tensor);
-      if (action.transpose) {
+      const shape = tensorShape(located.tensor);
+      // The [K, N] values: Gemm's transB weight [N, K] is transposed when read.
+      const read = (): Float32Array => {
+        const data = weightValues(located.tensor);
+        if (!action.transpose) return data;
         const [n, k] = shape as [number, number];
         const t = new Float32Array(data.length);
         for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) t[c * n + r] = data[r * k + c]!;
-        data = t;
-        shape = [k, n];
-      }
+        return t;
+      };
+      const kn = action.transpose ? [shape[1]!, shape[0]!] : shape;
       // DynamicQuantizeMatMul takes per-column scales at any opset (a contrib op, not DequantizeLinear).
-      const axis = 1;
       const base = `${action.weight}${action.transpose ? '_T' : ''}`;
       const w = opts.weightType === 'uint8'
-        ? storeUint8Weight(editors.get(located.scope)!, base, data, shape, axis, opts.reduceRange ?? true, uniqueName)
-        : storeWeight(editors.get(located.scope)!, base, data, shape, axis, weightScales(data, shape, axis, opts.reduceRange ?? true), DataType.FLOAT, uniqueName);
+        ? storeUint8WeightLazily(editors.get(located.scope)!, base, read, kn, 1, opts.reduceRange ?? true, uniqueName)
+        : storeWeightLazily(editors.get(located.scope)!, base, read, kn, 1, opts.reduceRange ?? true, DataType.FLOAT, uniqueName);
       // The fused op reads the int8 weight, scale and zero point directly: w.node is not placed.
       const output = action.fuseAdd ? action.fuseAdd.output![0]! : node.output![0]!;
       const fused = makeNode('DynamicQuantizeMatMul', [node.input![0]!, w.quantized, w.scale, w.zeroPoint, ...(action.bias ? [action.bias] : [])],

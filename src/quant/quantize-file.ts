@@ -16,7 +16,10 @@ import type { QuantizeReport } from './report.js';
 import { findRuntimeProblem } from './runtime-check.js';
 
 export interface QuantizeFileOptions extends QuantizeOptions {
+  /** true: weights go to a side file; default: when the input keeps its weights in one, or the output would pass 2 GB. */
   externalData?: boolean;
+  /** The side file's name, relative to the output's folder (default `<output name>.data`). */
+  externalDataName?: string;
 }
 
 export interface QuantizeFileResult {
@@ -40,7 +43,8 @@ export async function quantizeFile(input: string, output: string, opts: Quantize
       try {
         check ??= await checkInput(model, opts);
         const outcome = await quantizeOnce(model, opts, exclude);
-        const saved = saveModel(outcome.proto, staged, { source: model, externalData: opts.externalData ? true : 'auto' });
+        // 'auto': a model loaded with external data is written with external data (save.ts).
+        const saved = saveModel(outcome.proto, staged, { source: model, externalData: opts.externalData ? true : 'auto', externalDataName: opts.externalDataName });
         return { report: outcome.report, origin: outcome.origin, saved, inputs: inputSpecs(model.proto) };
       } finally {
         model.close();
@@ -50,7 +54,7 @@ export async function quantizeFile(input: string, output: string, opts: Quantize
       const attempt = await stage(exclude);
       // The input's buffer is unreachable now; free it before ONNX Runtime loads the output.
       await releaseMemory();
-      const problem = await findRuntimeProblem(staged, staged, check!.feeds, attempt.origin);
+      const problem = await findRuntimeProblem(staged, staged, check!.feeds, attempt.origin, { prepack: !!opts.nbits });
       return { result: attempt, problem: await excuseGeneratedInput(problem, check!, input) };
     });
     // Side file first, model last: the model never points at a missing side file.

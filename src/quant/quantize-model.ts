@@ -16,6 +16,8 @@ import { vocabFromModel } from '../data/transformer-feeds.js';
 import { inputSpecs } from './prepare.js';
 import { quantizeStatic, TOOL_VERSION, type StaticQuantizeOptions } from './quantize-static.js';
 import { quantizeWithoutCalibration } from './quantize-dynamic.js';
+import { quantizeNBits } from './nbits/quantize-nbits.js';
+import type { NBitsOptions } from './nbits/options.js';
 import { findRuntimeProblem, type RuntimeProblem } from './runtime-check.js';
 import type { QuantizeOutcome, QuantizeReport } from './report.js';
 
@@ -26,6 +28,8 @@ export interface QuantizeOptions extends StaticQuantizeOptions {
   maxFallbacks?: number;
   /** Samples to run the check on when there are no calibration samples (the evaluation set, say). */
   checkSamples?: string;
+  /** Low-bit weights (MatMulNBits, bnb4, INT4 DequantizeLinear) instead of INT8; `calibrate` then feeds GPTQ. */
+  nbits?: NBitsOptions;
   /**
    * Where the output came from, recorded in its `onnx-quantize` metadata entry
    * (the batch runner puts the source's and the settings' digests here, to
@@ -37,9 +41,11 @@ export interface QuantizeOptions extends StaticQuantizeOptions {
 
 /** One quantization with the given nodes kept float; metadata stamped. */
 export async function quantizeOnce(model: Model, opts: QuantizeOptions, exclude: string[]): Promise<QuantizeOutcome> {
-  const outcome = (opts.calibrate || opts.loadCalibration) && !opts.weightOnly
-    ? await quantizeStatic(model, { ...opts, exclude })
-    : await quantizeWithoutCalibration(model, { ...opts, exclude });
+  const outcome = opts.nbits
+    ? await quantizeNBits(model, { ...opts.nbits, calibrate: opts.nbits.calibrate ?? opts.calibrate, exclude, onProgress: opts.nbits.onProgress ?? opts.onProgress })
+    : (opts.calibrate || opts.loadCalibration) && !opts.weightOnly
+      ? await quantizeStatic(model, { ...opts, exclude })
+      : await quantizeWithoutCalibration(model, { ...opts, exclude });
   stampMetadata(outcome.proto, outcome.report, opts, exclude);
   return outcome;
 }
@@ -48,7 +54,7 @@ function stampMetadata(proto: ModelProto, r: QuantizeReport, opts: QuantizeOptio
   proto.metadataProps = [...(proto.metadataProps ?? []).filter((e) => e.key !== 'onnx-quantize'), {
     key: 'onnx-quantize',
     value: JSON.stringify({ version: TOOL_VERSION, mode: r.mode, samples: r.samples, perChannel: r.perChannel,
-      reduceRange: opts.reduceRange ?? true, weights: 'int8',
+      reduceRange: opts.reduceRange ?? true, weights: r.weightFormat ?? 'int8', ...(r.mode === 'low-bit' ? { settings: r.modeReason } : {}),
       activations: r.mode === 'static' ? 'uint8' : r.mode === 'dynamic' ? 'uint8 per call' : 'float', exclude, ...opts.provenance }),
   }];
 }
@@ -147,7 +153,7 @@ export async function quantizeModel(model: Model, opts: QuantizeOptions): Promis
   const check = await checkInput(model, opts);
   const outcome = await withFallbacks(model.file, opts, async (exclude) => {
     const o = await quantizeOnce(model, opts, exclude);
-    const problem = await findRuntimeProblem(o.proto, model.file, check.feeds, o.origin);
+    const problem = await findRuntimeProblem(o.proto, model.file, check.feeds, o.origin, { prepack: !!opts.nbits });
     return { result: o, problem: await excuseGeneratedInput(problem, check, model.file) };
   });
   if (check.note) outcome.report.notes.push(check.note);

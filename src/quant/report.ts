@@ -4,7 +4,7 @@
 import type { ModelProto, NodeProto } from '../onnx/proto.js';
 import { nodeLabel } from './graph-edit.js';
 
-export type QuantizeMode = 'static' | 'dynamic' | 'weight-only';
+export type QuantizeMode = 'static' | 'dynamic' | 'weight-only' | 'low-bit';
 
 export interface NodeGroup {
   reason: string;
@@ -15,6 +15,8 @@ export interface QuantizeReport {
   mode: QuantizeMode;
   /** Why this mode (static with N samples, dynamic because no samples were given...). */
   modeReason: string;
+  /** The weights' type when not int8 (low-bit modes: int4, uint4, int2, nf4, fp4). */
+  weightFormat?: string;
   samples: number;
   opset: { from: number; to: number };
   perChannel: boolean;

@@ -3,6 +3,7 @@
 // and the initializers and node that hold them. Static QDQ, dynamic and
 // weight-only quantization all store weights this way.
 import { makeNode, makeTensor } from '../onnx/build.js';
+import { computedGroup } from '../onnx/computed-tensor.js';
 import { DataType } from '../onnx/dtypes.js';
 import { float32ArrayToHalf, float32ToHalfBits, halfBitsToFloat32 } from '../onnx/float16.js';
 import { toLong, type NodeProto, type TensorProto } from '../onnx/proto.js';
@@ -105,19 +106,81 @@ export function storeWeightForLoad(editor: GraphEditor, base: string, data: Floa
   return { nodes, output, quantized };
 }
 
+const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+function scaleBytes(scales: Float32Array, floatType: number): Uint8Array {
+  return bytesOf(floatType === DataType.FLOAT16 ? float32ArrayToHalf(scales) : scales);
+}
+
+/** The int8 weight and its scales (shaped `scaleDims`) as one computed group added to the graph. */
+function addLazyInt8(editor: GraphEditor, quantized: string, scale: string, scaleDims: number[], read: () => Float32Array, shape: number[],
+  axis: number | null, reduceRange: boolean, floatType: number): void {
+  const tensors = computedGroup([
+    { name: quantized, dims: shape, dataType: DataType.INT8 },
+    { name: scale, dims: scaleDims, dataType: floatType },
+  ], () => {
+    const data = read();
+    const scales = storableScales(weightScales(data, shape, axis, reduceRange), floatType);
+    return [bytesOf(quantizeSymmetric(data, shape, axis, scales)), scaleBytes(scales, floatType)];
+  });
+  for (const t of tensors) editor.addInitializer(t);
+}
+
 /**
- * A weight stored as uint8 with a zero point per channel (asymmetric, as
- * onnxruntime.quantization writes QUInt8 weights): initializers only, for
- * integer kernels that read them directly (DynamicQuantizeMatMul's B).
+ * storeWeight's int8 weight and scales as tensors computed when the model is
+ * saved (`read` returns the float values then, and nothing holds them after):
+ * a model of many GB streams through one weight at a time instead of being
+ * held quantized in memory. The zero point (zeros) is stored at once.
  */
-export function storeUint8Weight(editor: GraphEditor, base: string, data: Float32Array, shape: number[], axis: number,
-  reduceRange: boolean, uniqueName: (base: string) => string): { quantized: string; scale: string; zeroPoint: string } {
-  const q = quantizePerChannel(data, shape, axis, 'uint8', { symmetric: false, reduceRange });
+export function storeWeightLazily(editor: GraphEditor, base: string, read: () => Float32Array, shape: number[], axis: number | null,
+  reduceRange: boolean, floatType: number, uniqueName: (base: string) => string): Omit<StoredWeight, 'scales'> {
   const quantized = uniqueName(`${base}_quantized`);
   const scale = uniqueName(`${base}_scale`);
   const zeroPoint = uniqueName(`${base}_zero_point`);
-  editor.addInitializer(makeTensor(quantized, shape, q.data as Uint8Array));
-  editor.addInitializer(makeTensor(scale, [q.scales.length], q.scales));
-  editor.addInitializer(makeTensor(zeroPoint, [q.zeroPoints.length], q.zeroPoints as Uint8Array));
+  const output = uniqueName(`${base}_DequantizeLinear_Output`);
+  const channels = axis === null ? 1 : shape[axis]!;
+  addLazyInt8(editor, quantized, scale, axis === null ? [] : [channels], read, shape, axis, reduceRange, floatType);
+  editor.addInitializer(axis === null ? makeTensor(zeroPoint, [], Int8Array.of(0)) : makeTensor(zeroPoint, [channels], new Int8Array(channels)));
+  const node = makeNode('DequantizeLinear', [quantized, scale, zeroPoint], [output], uniqueName(`${base}_DequantizeLinear`), axis === null ? {} : { axis });
+  return { quantized, scale, zeroPoint, node, output };
+}
+
+/** storeWeightForLoad (int8 → Cast → Mul by scale) with the int8 values and scales computed when the model is saved. */
+export function storeWeightForLoadLazily(editor: GraphEditor, base: string, read: () => Float32Array, shape: number[], axis: number | null,
+  floatType: number, uniqueName: (base: string) => string): LoadTimeWeight {
+  const quantized = uniqueName(`${base}_quantized`);
+  const scale = uniqueName(`${base}_scale`);
+  const cast = uniqueName(`${base}_cast`);
+  const output = uniqueName(`${base}_dequantized`);
+  // The scale broadcasts along `axis`: shape [1, .., C, .., 1].
+  addLazyInt8(editor, quantized, scale, axis === null ? [] : shape.map((d, i) => (i === axis ? d : 1)), read, shape, axis, false, floatType);
+  const nodes = [
+    makeNode('Cast', [quantized], [cast], uniqueName(`${base}_Cast`), { to: floatType }),
+    makeNode('Mul', [cast, scale], [output], uniqueName(`${base}_Scale`)),
+  ];
+  return { nodes, output, quantized };
+}
+
+/**
+ * A weight stored as uint8 with a zero point per channel (asymmetric, as
+ * onnxruntime.quantization writes QUInt8 weights), for integer kernels that
+ * read it directly (DynamicQuantizeMatMul's B): the values, scales and zero
+ * points computed when the model is saved, like storeWeightLazily's.
+ */
+export function storeUint8WeightLazily(editor: GraphEditor, base: string, read: () => Float32Array, shape: number[], axis: number,
+  reduceRange: boolean, uniqueName: (base: string) => string): { quantized: string; scale: string; zeroPoint: string } {
+  const quantized = uniqueName(`${base}_quantized`);
+  const scale = uniqueName(`${base}_scale`);
+  const zeroPoint = uniqueName(`${base}_zero_point`);
+  const channels = shape[axis]!;
+  const tensors = computedGroup([
+    { name: quantized, dims: shape, dataType: DataType.UINT8 },
+    { name: scale, dims: [channels], dataType: DataType.FLOAT },
+    { name: zeroPoint, dims: [channels], dataType: DataType.UINT8 },
+  ], () => {
+    const q = quantizePerChannel(read(), shape, axis, 'uint8', { symmetric: false, reduceRange });
+    return [bytesOf(q.data), bytesOf(q.scales), bytesOf(q.zeroPoints)];
+  });
+  for (const t of tensors) editor.addInitializer(t);
   return { quantized, scale, zeroPoint };
 }

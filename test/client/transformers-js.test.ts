@@ -18,7 +18,9 @@ import { makeTempDir } from '../helpers/tmp.js';
 const PROMPTS = ['The stream module provides', 'To read a file, call', 'When the server'];
 const NEW_TOKENS = 16;
 /** Least share of tokens identical to float32's, per dtype; dtypes not listed must load and generate. */
-const MIN_SHARE: Record<string, number> = { fp16: 0.95, q8: 0.75, int8: 0.75, uint8: 0.75 };
+// Low-bit ones measured (3 prompts x 16 tokens): q4 0.67, q4f16 0.69, bnb4 0.56, q2 0.21 (one early
+// difference makes the rest of a greedy sequence differ; bits per byte in bench/lm-nbits.ts is the finer measure).
+const MIN_SHARE: Record<string, number> = { fp16: 0.95, q8: 0.75, int8: 0.75, uint8: 0.75, q4: 0.5, q4f16: 0.5, bnb4: 0.4, q2: 0.1, q2f16: 0.1 };
 
 test('transformers.js resolves onnxruntime-node to the project\'s own copy (1.30.0)', () => {
   const require = createRequire(import.meta.url);

@@ -2,6 +2,7 @@
 // (test/data/text/: a 12-token vocabulary, so the expected ids below are
 // read off the vocabulary by hand, not taken from the code under test).
 import { describe, it } from 'node:test';
+import { cpSync, mkdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { allSamples, openDataset } from '../../src/data/dataset.js';
@@ -42,10 +43,18 @@ describe('text through tokenizer.json', () => {
     assert.deepEqual(Array.from(b!.inputs.get('input_ids')!.data as Int32Array), [2, 10, 11, 3, 0, 0, 0, 0]);
   });
 
+  it('finds tokenizer.json above an onnx/ folder (a Hugging Face repository\'s layout)', async () => {
+    const repo = makeTempDir('oq-text-repo-');
+    mkdirSync(join(repo, 'onnx'));
+    cpSync(join(dir, 'tokenizer.json'), join(repo, 'tokenizer.json'));
+    const [a] = await allSamples(openDataset(join(dir, 'sentences.txt'), bert(8), { modelDir: join(repo, 'onnx') }));
+    assert.ok(a!.inputs.get('input_ids')!.data.length > 0);
+  });
+
   it('refuses a model folder without tokenizer.json, and inputs text cannot fill', () => {
     const empty = makeTempDir('oq-text-');
     assert.throws(() => openDataset(join(dir, 'sentences.txt'), bert(8), { modelDir: empty }),
-      (e: unknown) => e instanceof SampleFormatError && e.message === `${join(empty, 'tokenizer.json')}: text samples need the model's tokenizer.json beside the model (none found)`);
+      (e: unknown) => e instanceof SampleFormatError && e.message === `${join(empty, 'tokenizer.json')}: text samples need the model's tokenizer.json beside the model, or above its onnx/ folder (none found)`);
     assert.throws(() => openDataset(join(dir, 'sentences.txt'), [...bert(8), { name: 'pixel_values', dtype: 'float32', shape: [1, 3] }], { modelDir: dir }),
       (e: unknown) => e instanceof SampleSpecError && /also takes 'pixel_values'/.test(e.message));
   });

@@ -51,7 +51,7 @@ test('a model saved with external data loads back identical and runs in ONNX Run
 
   // And back to one inline file: the same bytes as the original.
   const inline = join(dir, 'digits.inline.onnx');
-  saveModel(reloaded.proto, inline, { source: reloaded });
+  saveModel(reloaded.proto, inline, { source: reloaded, externalData: false });
   reloaded.close();
   assert.deepEqual(readFileSync(inline), readFileSync(digits));
 });
@@ -78,4 +78,20 @@ test('external data locations outside the model folder are refused', () => {
   const original = loadModel(digits);
   const out = join(dir, 'escape.onnx');
   assert.throws(() => saveModel(original.proto, out, { externalData: true, source: original, externalDataName: '../x.bin' }));
+});
+
+test('by default a model loaded with external data is saved with external data; an inline one stays inline', async () => {
+  const original = loadModel(digits);
+  const ext = join(dir, 'digits.default-ext.onnx');
+  saveModel(original.proto, ext, { externalData: true, source: original });
+  const reloaded = loadModel(ext);
+  const again = join(dir, 'digits.default-again.onnx');
+  const result = saveModel(reloaded.proto, again, { source: reloaded });
+  reloaded.close();
+  assert.ok(result.externalFile && existsSync(result.externalFile), 'a side file is written');
+  assert.equal(result.autoExternal, undefined, 'not because of the 2 GB limit');
+  assert.deepEqual(await runDigits(again), await runDigits(digits));
+  const inline = join(dir, 'digits.default-inline.onnx');
+  assert.equal(saveModel(original.proto, inline, { source: original }).externalFile, undefined);
+  original.close();
 });

@@ -16,7 +16,7 @@ import { releaseMemory } from '../../release-memory.js';
 import { firstSample, openDataset } from '../../data/dataset.js';
 import { toFeeds } from '../../data/to-ort.js';
 import { generatedFeeds } from '../../data/generated-feeds.js';
-import { vocabFromModel } from '../../data/transformer-feeds.js';
+import { completeTransformerInputs, vocabFromModel } from '../../data/transformer-feeds.js';
 import { cosineSimilarity, toFloat32 } from '../../bench/metrics.js';
 import { inputSpecs } from '../prepare.js';
 import { withFallbacks } from '../quantize-model.js';
@@ -55,9 +55,10 @@ export interface VariantReport {
 /** transformers.js's name for a model's external data (model_q4.onnx → model_q4.onnx_data), which the browser fetches by name. */
 export const externalDataName = (output: string): string => `${basename(output)}_data`;
 
+/** The model's bytes with its external data, under transformers.js's name (model.onnx_data) or this tool's default (model.onnx.data). */
 function fileBytes(file: string): number {
-  const side = join(dirname(file), externalDataName(file));
-  return statSync(file).size + (existsSync(side) ? statSync(side).size : 0);
+  const sides = [join(dirname(file), externalDataName(file)), `${file}.data`];
+  return statSync(file).size + sides.filter((f) => existsSync(f)).reduce((a, f) => a + statSync(f).size, 0);
 }
 
 /** The check input: the first sample, or one generated to fit (a transformer input where the model is one). */
@@ -69,7 +70,8 @@ async function checkFeeds(file: string, opts: ProduceOptions, configVocab: numbe
     const samples = opts.settings.calibrate ?? opts.checkSamples;
     if (samples) {
       const first = await firstSample(openDataset(samples, specs, { modelDir: dirname(file) }));
-      if (first) return { feeds: toFeeds(first.inputs, names), source: first.source };
+      // Token ids alone (a text calibration set) are completed for a transformer: mask, positions, empty cache.
+      if (first) return { feeds: toFeeds(completeTransformerInputs(specs, first.inputs) ?? first.inputs, names), source: first.source };
     }
     // The smaller of config.json's vocabulary and the embedding table's rows: both must accept the ids.
     const vocabs = [configVocab, vocabFromModel(model.proto)].filter((v): v is number => v !== undefined);
@@ -149,7 +151,7 @@ export async function produceVariant(input: string, entry: DtypeEntry, outDir: s
     const attempt = await withFallbacks(input, { exclude: opts.exclude }, async (exclude) => {
       const a = await stage(exclude);
       await releaseMemory();
-      return { result: a, problem: await findRuntimeProblem(staged, staged, check.feeds, a.result.origin) };
+      return { result: a, problem: await findRuntimeProblem(staged, staged, check.feeds, a.result.origin, { prepack: entry.checkPrepacked }) };
     });
     const fid = check.feeds ? await fidelity(input, staged, check.feeds) : undefined;
     if (attempt.saved.externalFile) renameSync(attempt.saved.externalFile, join(outDir, basename(attempt.saved.externalFile)));

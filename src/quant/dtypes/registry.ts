@@ -6,12 +6,14 @@
 import { UsageError } from '../../errors.js';
 import { fp16 } from './fp16.js';
 import { int8, q8, uint8 } from './int8.js';
+import { bnb4, q2, q2f16, q4, q4f16 } from './nbits.js';
 import { UNAVAILABLE } from './pending.js';
 import type { DtypeEntry, UnavailableDtype } from './types.js';
 
 const ENTRIES: DtypeEntry[] = [
   fp16, q8, int8, uint8,
-  // 4-bit and 2-bit weights (src/quant/nbits/): q4, q4f16, bnb4, q2, q2f16 go here.
+  // 4-bit and 2-bit weights (src/quant/nbits/).
+  q4, q4f16, bnb4, q2, q2f16,
 ];
 
 export function registeredDtypes(): DtypeEntry[] {

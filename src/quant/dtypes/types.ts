@@ -54,6 +54,8 @@ export interface DtypeEntry {
   suffix: string;
   /** One line for --help and the usage error. */
   description: string;
+  /** Check the output with ONNX Runtime's weight prepacking on (low-bit kernels run a slow fallback without it). */
+  checkPrepacked?: boolean;
   produce(job: DtypeJob): Promise<DtypeResult>;
 }
 

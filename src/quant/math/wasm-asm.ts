@@ -67,9 +67,15 @@ export const f32Lt: Code = [0x5d];
 export const f32Gt: Code = [0x5e];
 export const i32Add: Code = [0x6a];
 export const i32Sub: Code = [0x6b];
+export const i32Mul: Code = [0x6c];
 export const i32And: Code = [0x71];
 export const i32Shl: Code = [0x74];
+export const i32ShrU: Code = [0x76];
 export const f32Abs: Code = [0x8b];
+export const f32Floor: Code = [0x8e];
+export const f32Ge: Code = [0x60];
+export const f32Sub: Code = [0x93];
+export const f32Mul: Code = [0x94];
 export const f32Nearest: Code = [0x90];
 export const f32Add: Code = [0x92];
 export const f32Div: Code = [0x95];
@@ -85,10 +91,15 @@ export const i32x4ExtractLane = (lane: number): Code => simd(0x1b, lane);
 export const f32x4ExtractLane = (lane: number): Code => simd(0x1f, lane);
 export const i8x16NarrowI16x8S: Code = simd(0x65);
 export const i8x16NarrowI16x8U: Code = simd(0x66);
+export const f32x4Ge: Code = simd(0x46); // lane mask: all ones where a >= b
+export const v128Bitselect: Code = simd(0x52); // (a & mask) | (b & ~mask), mask on top of the stack
+export const f32x4Floor: Code = simd(0x68);
 export const f32x4Nearest: Code = simd(0x6a); // round to nearest, ties to even
 export const i16x8NarrowI32x4S: Code = simd(0x85);
 export const f32x4Abs: Code = simd(0xe0);
 export const f32x4Add: Code = simd(0xe4);
+export const f32x4Sub: Code = simd(0xe5);
+export const f32x4Mul: Code = simd(0xe6);
 export const f32x4Div: Code = simd(0xe7); // IEEE float32 division, lane by lane
 export const f32x4Pmin: Code = simd(0xea); // pmin(a, b) = b < a ? b : a  (a NaN in b is skipped)
 export const f32x4Pmax: Code = simd(0xeb); // pmax(a, b) = a < b ? b : a  (a NaN in b is skipped)

@@ -68,7 +68,7 @@ import type { Code, FuncDef } from './wasm-asm.js';
 // --- the module ---------------------------------------------------------------------------------
 
 /** local = base + (count & mask) * 4 */
-const byteEnd = (dst: number, base: number, count: number, mask: number): Code[] => [
+export const byteEnd = (dst: number, base: number, count: number, mask: number): Code[] => [
   get(base),
   get(count),
   i32c(mask),
@@ -79,11 +79,11 @@ const byteEnd = (dst: number, base: number, count: number, mask: number): Code[]
   set(dst),
 ];
 /** local += n */
-const bump = (l: number, n: number): Code[] => [get(l), i32c(n), i32Add, set(l)];
+export const bump = (l: number, n: number): Code[] => [get(l), i32c(n), i32Add, set(l)];
 /** local += n; continue the enclosing loop while local < limit */
-const bumpLoop = (l: number, n: number, limit: number): Code[] => [get(l), i32c(n), i32Add, tee(l), get(limit), i32LtU, brIf(0)];
+export const bumpLoop = (l: number, n: number, limit: number): Code[] => [get(l), i32c(n), i32Add, tee(l), get(limit), i32LtU, brIf(0)];
 /** while (p < end) { body } as block/loop */
-const whileLt = (p: number, end: number, ...body: Code[]): Code => block(get(p), get(end), i32GeU, brIf(0), loop(...body));
+export const whileLt = (p: number, end: number, ...body: Code[]): Code => block(get(p), get(end), i32GeU, brIf(0), loop(...body));
 /** m = v > m ? v : m, with v already in local `v` */
 const keepMax = (m: number, v: number): Code[] => [get(v), get(m), get(v), get(m), f32Gt, select, set(m)];
 const keepMin = (m: number, v: number): Code[] => [get(v), get(m), get(v), get(m), f32Lt, select, set(m)];
@@ -113,7 +113,7 @@ const absmax: FuncDef = (() => {
 })();
 
 // minmax(ptr, n, res): res[0] = min(x, 0), res[1] = max(x, 0). 8 per iteration.
-const minmax: FuncDef = (() => {
+export const minmax: FuncDef = (() => {
   const [ptr, n, res, end, end8, lo0, lo1, hi0, hi1, t, l, h, v] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const step = (off: number, lo: number, hi: number): Code[] => [
     get(ptr), v128Load(off), set(t),
@@ -186,7 +186,7 @@ function quantRun(unsigned: boolean): FuncDef {
 }
 
 /** Repeat `body` for each of `rows` rows (rows may be 0). */
-const eachRow = (rows: number, ...body: Code[]): Code =>
+export const eachRow = (rows: number, ...body: Code[]): Code =>
   block(get(rows), i32Eqz, brIf(0), loop(...body, get(rows), i32c(1), i32Sub, tee(rows), brIf(0)));
 
 // absmax_rows(x, rows, C, acc): acc[c] = max(acc[c], |x[r·C + c]|) over all rows; channel axis last.
@@ -215,7 +215,7 @@ const absmaxRows: FuncDef = (() => {
 })();
 
 // minmax_rows(x, rows, C, mins, maxs): running per-channel min and max; channel axis last.
-const minmaxRows: FuncDef = (() => {
+export const minmaxRows: FuncDef = (() => {
   const [x, rows, C, mins, maxs, p, q, end4, end, t, v, a] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   return {
     name: 'minmax_rows',
@@ -294,27 +294,35 @@ const STAGE = 32768;
 /** Segments shorter than this go to the JavaScript kernels: the copy and call would cost more. */
 export const WASM_MIN_RUN = 64;
 
-/** The range and 8-bit quantize passes, on whole tensors laid out as outer × channels × inner. */
-export class WasmKernels {
-  private readonly ex: Exports;
-  private f32 = new Float32Array(0);
-  private u8 = new Uint8Array(0);
+/** A module's memory seen as float32 and byte arrays, grown on demand (the views follow a grown buffer). */
+export class ModuleMemory {
+  protected f32 = new Float32Array(0);
+  protected u8 = new Uint8Array(0);
 
-  constructor(ex: Exports) {
-    this.ex = ex;
+  constructor(private readonly memory: WebAssembly.Memory) {
     this.refresh();
   }
 
   private refresh(): void {
-    this.f32 = new Float32Array(this.ex.memory.buffer);
-    this.u8 = new Uint8Array(this.ex.memory.buffer);
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.u8 = new Uint8Array(this.memory.buffer);
   }
 
   /** Makes the memory at least `bytes` long. */
-  private ensure(bytes: number): void {
-    const have = this.ex.memory.buffer.byteLength;
-    if (have < bytes) this.ex.memory.grow(Math.ceil((bytes - have) / 65536));
-    if (this.f32.buffer !== this.ex.memory.buffer) this.refresh();
+  protected ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (have < bytes) this.memory.grow(Math.ceil((bytes - have) / 65536));
+    if (this.f32.buffer !== this.memory.buffer) this.refresh();
+  }
+}
+
+/** The range and 8-bit quantize passes, on whole tensors laid out as outer × channels × inner. */
+export class WasmKernels extends ModuleMemory {
+  private readonly ex: Exports;
+
+  constructor(ex: Exports) {
+    super(ex.memory);
+    this.ex = ex;
   }
 
   /** Layout: [0, 16) results, then `perChannel` float arrays of C, then staging in, staging out. */
